@@ -1,0 +1,718 @@
+"""Pure-Python twin of ``src/_framing.pyx``: client-protocol framing and the ICMP checksum.
+
+Wire format (Hazelcast Open Binary Client Protocol 2.x, all little-endian)::
+
+    frame   = frame_length:int32 | flags:uint16 | content  (frame_length counts the 6 header bytes)
+    message = frame* frame-with-IS_FINAL
+    initial frame content of a request/event = type:int32 | correlation_id:int64 | partition_id:int32 | fixed params
+    initial frame content of a response      = type:int32 | correlation_id:int64 | backup_acks:uint8 | fixed params
+
+A message whose initial frame lacks either fragment bit is one fragment of a larger message: its initial frame is
+a *fragmentation frame* whose content is ``fragment_id:int64``; the frames after it belong to the reassembled
+message (BEGIN_FRAGMENT on the first fragment, END_FRAGMENT on the last).
+
+Every length read from the wire is validated before it is used; violations raise
+:class:`hazelcast.errors.ProtocolError`. The compiled twin behaves identically, byte for byte and exception for
+exception.
+"""
+
+from __future__ import annotations
+
+import struct
+import uuid as _uuid
+from typing import Any, Dict, List, Optional, Tuple, Union
+
+from hazelcast.errors import ProtocolError
+
+Buffer = Union[bytes, bytearray, memoryview]
+
+BEGIN_FRAGMENT_FLAG = 0x8000
+END_FRAGMENT_FLAG = 0x4000
+UNFRAGMENTED_MESSAGE = BEGIN_FRAGMENT_FLAG | END_FRAGMENT_FLAG
+IS_FINAL_FLAG = 0x2000
+BEGIN_DATA_STRUCTURE_FLAG = 0x1000
+END_DATA_STRUCTURE_FLAG = 0x0800
+IS_NULL_FLAG = 0x0400
+IS_EVENT_FLAG = 0x0200
+BACKUP_AWARE_FLAG = 0x0100
+BACKUP_EVENT_FLAG = 0x0080
+
+SIZE_OF_FRAME_LENGTH_AND_FLAGS = 6
+TYPE_FIELD_OFFSET = 0
+CORRELATION_ID_FIELD_OFFSET = 4
+PARTITION_ID_FIELD_OFFSET = 12
+RESPONSE_BACKUP_ACKS_FIELD_OFFSET = 12
+REQUEST_HEADER_SIZE = 16
+RESPONSE_HEADER_SIZE = 13
+EVENT_HEADER_SIZE = 16
+FRAGMENTATION_ID_SIZE = 8
+
+DEFAULT_MAX_MESSAGE_SIZE = 256 * 1024 * 1024
+_MAX_MAX_MESSAGE_SIZE = (1 << 62) - 1
+
+_HEADER = struct.Struct("<iH")
+_I8 = struct.Struct("<b")
+_U8 = struct.Struct("<B")
+_U16 = struct.Struct("<H")
+_I32 = struct.Struct("<i")
+_I64 = struct.Struct("<q")
+_UUID = struct.Struct("<Bqq")
+
+
+def _check_max_message_size(value: Any) -> int:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise TypeError("max_message_size must be an int")
+    if value < SIZE_OF_FRAME_LENGTH_AND_FLAGS or value > _MAX_MAX_MESSAGE_SIZE:
+        raise ValueError(f"max_message_size must be between 6 and {_MAX_MAX_MESSAGE_SIZE}, got {value}")
+    return value
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Fixed-size field readers (little-endian, bounds-checked)
+# --------------------------------------------------------------------------------------------------------------
+
+
+def _check_fixed(buf: Buffer, offset: int, size: int) -> None:
+    if offset < 0 or size > len(buf) - offset:
+        raise ProtocolError(f"fixed-size field of {size} bytes at offset {offset} is outside a {len(buf)}-byte frame")
+
+
+def read_uint8(buf: Buffer, offset: int) -> int:
+    """Read an unsigned byte at ``offset`` of ``buf``."""
+    _check_fixed(buf, offset, 1)
+    return _U8.unpack_from(buf, offset)[0]
+
+
+def read_int8(buf: Buffer, offset: int) -> int:
+    """Read a signed byte at ``offset`` of ``buf``."""
+    _check_fixed(buf, offset, 1)
+    return _I8.unpack_from(buf, offset)[0]
+
+
+def read_bool(buf: Buffer, offset: int) -> bool:
+    """Read a boolean byte (any non-zero value is true) at ``offset`` of ``buf``."""
+    _check_fixed(buf, offset, 1)
+    return buf[offset] != 0
+
+
+def read_uint16(buf: Buffer, offset: int) -> int:
+    """Read a little-endian unsigned 16-bit integer at ``offset`` of ``buf``."""
+    _check_fixed(buf, offset, 2)
+    return _U16.unpack_from(buf, offset)[0]
+
+
+def read_int32(buf: Buffer, offset: int) -> int:
+    """Read a little-endian signed 32-bit integer at ``offset`` of ``buf``."""
+    _check_fixed(buf, offset, 4)
+    return _I32.unpack_from(buf, offset)[0]
+
+
+def read_int64(buf: Buffer, offset: int) -> int:
+    """Read a little-endian signed 64-bit integer at ``offset`` of ``buf``."""
+    _check_fixed(buf, offset, 8)
+    return _I64.unpack_from(buf, offset)[0]
+
+
+def read_uuid(buf: Buffer, offset: int) -> Optional[_uuid.UUID]:
+    """Read a 17-byte nullable UUID (``is_null:bool, msb:int64, lsb:int64``) at ``offset`` of ``buf``."""
+    _check_fixed(buf, offset, 17)
+    is_null, msb, lsb = _UUID.unpack_from(buf, offset)
+    if is_null:
+        return None
+    return _uuid.UUID(int=((msb & 0xFFFFFFFFFFFFFFFF) << 64) | (lsb & 0xFFFFFFFFFFFFFFFF))
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Frames and messages
+# --------------------------------------------------------------------------------------------------------------
+
+
+class Frame:
+    """One frame of a client message: ``flags`` (uint16) and ``content`` (bytes, without the 6-byte header)."""
+
+    __slots__ = ("content", "flags")
+
+    def __init__(self, content: Buffer = b"", flags: int = 0) -> None:
+        self.content = bytes(content)
+        self.flags = flags
+
+    def is_null_frame(self) -> bool:
+        """Whether this is a NULL frame (a null var-sized parameter)."""
+        return bool(self.flags & IS_NULL_FLAG)
+
+    def is_begin_frame(self) -> bool:
+        """Whether this frame opens a data structure."""
+        return bool(self.flags & BEGIN_DATA_STRUCTURE_FLAG)
+
+    def is_end_frame(self) -> bool:
+        """Whether this frame closes a data structure."""
+        return bool(self.flags & END_DATA_STRUCTURE_FLAG)
+
+    def is_final_frame(self) -> bool:
+        """Whether this frame ends its message."""
+        return bool(self.flags & IS_FINAL_FLAG)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Frame):
+            return NotImplemented
+        return self.flags == other.flags and self.content == other.content
+
+    def __hash__(self) -> int:
+        return hash((self.flags, self.content))
+
+    def __repr__(self) -> str:
+        return f"Frame(flags=0x{self.flags:04x}, content={self.content!r})"
+
+
+class ClientMessage:
+    """A client-protocol message held as its encoded frames in one buffer.
+
+    Outbound messages are built in place with :meth:`create_request` and the ``append_*`` / ``set_*`` helpers, and
+    encoded with :meth:`to_bytes`. Inbound messages come from :class:`MessageReader` and are decoded with a read
+    cursor: :meth:`next_frame`, :meth:`read_string`, :meth:`read_bytes`, ... Frame-structure errors raise
+    :class:`~hazelcast.errors.ProtocolError`.
+    """
+
+    __slots__ = ("_buf", "_last", "_pos", "retryable")
+
+    def __init__(self) -> None:
+        self._buf: Union[bytes, bytearray] = bytearray()
+        self._last = -1  # offset of the last frame's header, -1 when there is none, -2 when not yet known
+        self._pos = 0
+        self.retryable = False
+
+    # -- construction ---------------------------------------------------------------------------------------------
+
+    @classmethod
+    def create_request(cls, message_type: int, partition_id: int = -1, fixed_size: int = 0) -> "ClientMessage":
+        """A message whose initial frame has the request header and ``fixed_size`` zeroed bytes for parameters."""
+        if fixed_size < 0:
+            raise ValueError("fixed_size must not be negative")
+        msg = cls()
+        size = REQUEST_HEADER_SIZE + fixed_size
+        buf = bytearray(SIZE_OF_FRAME_LENGTH_AND_FLAGS + size)
+        _HEADER.pack_into(buf, 0, SIZE_OF_FRAME_LENGTH_AND_FLAGS + size, UNFRAGMENTED_MESSAGE)
+        _I32.pack_into(buf, 6 + TYPE_FIELD_OFFSET, message_type)
+        _I32.pack_into(buf, 6 + PARTITION_ID_FIELD_OFFSET, partition_id)
+        msg._buf = buf
+        msg._last = 0
+        return msg
+
+    @classmethod
+    def _wrap(cls, buf: Union[bytes, bytearray]) -> "ClientMessage":
+        msg = cls()
+        msg._buf = buf
+        msg._last = -2
+        return msg
+
+    def _writable(self) -> bytearray:
+        buf = self._buf
+        if not isinstance(buf, bytearray):
+            buf = self._buf = bytearray(buf)
+        return buf
+
+    def append_frame(self, content: Buffer = b"", flags: int = 0) -> None:
+        """Append one frame; IS_FINAL is managed by :meth:`to_bytes`."""
+        n = len(content) if not isinstance(content, memoryview) else content.nbytes
+        if n > 0x7FFFFFFF - SIZE_OF_FRAME_LENGTH_AND_FLAGS:
+            raise ProtocolError(f"frame content of {n} bytes does not fit a frame")
+        buf = self._writable()
+        last = self._find_last()
+        if last >= 0:
+            old = _U16.unpack_from(buf, last + 4)[0]
+            _U16.pack_into(buf, last + 4, old & ~IS_FINAL_FLAG & 0xFFFF)
+        self._last = len(buf)
+        buf += _HEADER.pack(n + SIZE_OF_FRAME_LENGTH_AND_FLAGS, flags & ~IS_FINAL_FLAG & 0xFFFF)
+        buf += content
+
+    def append_string(self, value: str) -> None:
+        """Append a String frame (UTF-8, no length prefix)."""
+        try:
+            data = value.encode("utf-8")
+        except UnicodeEncodeError as e:
+            raise ProtocolError(f"string is not encodable as UTF-8: {e}") from None
+        self.append_frame(data)
+
+    def append_nullable_string(self, value: Optional[str]) -> None:
+        """Append a String frame, or a NULL frame for ``None``."""
+        if value is None:
+            self.append_null()
+        else:
+            self.append_string(value)
+
+    def append_bytes(self, value: Buffer) -> None:
+        """Append a byteArray (or Data) frame holding ``value`` as is."""
+        self.append_frame(value)
+
+    append_data = append_bytes
+
+    def append_nullable_bytes(self, value: Optional[Buffer]) -> None:
+        """Append a byteArray/Data frame, or a NULL frame for ``None``."""
+        if value is None:
+            self.append_null()
+        else:
+            self.append_frame(value)
+
+    append_nullable_data = append_nullable_bytes
+
+    def append_null(self) -> None:
+        """Append a NULL frame."""
+        self.append_frame(b"", IS_NULL_FLAG)
+
+    def append_begin(self) -> None:
+        """Append a BEGIN (data structure) frame."""
+        self.append_frame(b"", BEGIN_DATA_STRUCTURE_FLAG)
+
+    def append_end(self) -> None:
+        """Append an END (data structure) frame."""
+        self.append_frame(b"", END_DATA_STRUCTURE_FLAG)
+
+    # -- initial-frame fields -------------------------------------------------------------------------------------
+
+    def _initial_content_length(self) -> int:
+        if len(self._buf) < SIZE_OF_FRAME_LENGTH_AND_FLAGS:
+            raise ProtocolError("message has no frames")
+        return _I32.unpack_from(self._buf, 0)[0] - SIZE_OF_FRAME_LENGTH_AND_FLAGS
+
+    def _check_initial(self, offset: int, size: int) -> None:
+        length = self._initial_content_length()
+        if offset < 0 or size > length - offset:
+            raise ProtocolError(
+                f"fixed-size field of {size} bytes at offset {offset} is outside a {length}-byte initial frame"
+            )
+
+    def set_uint8(self, offset: int, value: int) -> None:
+        """Write an unsigned byte at content ``offset`` of the initial frame."""
+        self._check_initial(offset, 1)
+        _U8.pack_into(self._writable(), 6 + offset, value)
+
+    def set_int8(self, offset: int, value: int) -> None:
+        """Write a signed byte at content ``offset`` of the initial frame."""
+        self._check_initial(offset, 1)
+        _I8.pack_into(self._writable(), 6 + offset, value)
+
+    def set_bool(self, offset: int, value: bool) -> None:
+        """Write a boolean byte at content ``offset`` of the initial frame."""
+        self._check_initial(offset, 1)
+        self._writable()[6 + offset] = 1 if value else 0
+
+    def set_int32(self, offset: int, value: int) -> None:
+        """Write a little-endian int32 at content ``offset`` of the initial frame."""
+        self._check_initial(offset, 4)
+        _I32.pack_into(self._writable(), 6 + offset, value)
+
+    def set_int64(self, offset: int, value: int) -> None:
+        """Write a little-endian int64 at content ``offset`` of the initial frame."""
+        self._check_initial(offset, 8)
+        _I64.pack_into(self._writable(), 6 + offset, value)
+
+    def set_uuid(self, offset: int, value: Optional[_uuid.UUID]) -> None:
+        """Write a 17-byte nullable UUID at content ``offset`` of the initial frame."""
+        self._check_initial(offset, 17)
+        if value is None:
+            _UUID.pack_into(self._writable(), 6 + offset, 1, 0, 0)
+            return
+        v = value.int
+        msb = v >> 64
+        lsb = v & 0xFFFFFFFFFFFFFFFF
+        if msb >= 1 << 63:
+            msb -= 1 << 64
+        if lsb >= 1 << 63:
+            lsb -= 1 << 64
+        _UUID.pack_into(self._writable(), 6 + offset, 0, msb, lsb)
+
+    @property
+    def message_type(self) -> int:
+        """The message type id (int32 at content offset 0 of the initial frame)."""
+        self._check_initial(TYPE_FIELD_OFFSET, 4)
+        return _I32.unpack_from(self._buf, 6 + TYPE_FIELD_OFFSET)[0]
+
+    @message_type.setter
+    def message_type(self, value: int) -> None:
+        self.set_int32(TYPE_FIELD_OFFSET, value)
+
+    @property
+    def correlation_id(self) -> int:
+        """The correlation id (int64 at content offset 4 of the initial frame)."""
+        self._check_initial(CORRELATION_ID_FIELD_OFFSET, 8)
+        return _I64.unpack_from(self._buf, 6 + CORRELATION_ID_FIELD_OFFSET)[0]
+
+    @correlation_id.setter
+    def correlation_id(self, value: int) -> None:
+        self.set_int64(CORRELATION_ID_FIELD_OFFSET, value)
+
+    @property
+    def partition_id(self) -> int:
+        """The partition id of a request or event (int32 at content offset 12 of the initial frame)."""
+        self._check_initial(PARTITION_ID_FIELD_OFFSET, 4)
+        return _I32.unpack_from(self._buf, 6 + PARTITION_ID_FIELD_OFFSET)[0]
+
+    @partition_id.setter
+    def partition_id(self, value: int) -> None:
+        self.set_int32(PARTITION_ID_FIELD_OFFSET, value)
+
+    @property
+    def backup_acks(self) -> int:
+        """The number of backup acks a response announces (uint8 at content offset 12)."""
+        self._check_initial(RESPONSE_BACKUP_ACKS_FIELD_OFFSET, 1)
+        return self._buf[6 + RESPONSE_BACKUP_ACKS_FIELD_OFFSET]
+
+    @property
+    def flags(self) -> int:
+        """The flags of the initial frame."""
+        if len(self._buf) < SIZE_OF_FRAME_LENGTH_AND_FLAGS:
+            raise ProtocolError("message has no frames")
+        return _U16.unpack_from(self._buf, 4)[0]
+
+    @flags.setter
+    def flags(self, value: int) -> None:
+        if len(self._buf) < SIZE_OF_FRAME_LENGTH_AND_FLAGS:
+            raise ProtocolError("message has no frames")
+        buf = self._writable()
+        final = _U16.unpack_from(buf, 4)[0] & IS_FINAL_FLAG
+        _U16.pack_into(buf, 4, (value & ~IS_FINAL_FLAG & 0xFFFF) | final)
+
+    def is_event(self) -> bool:
+        """Whether the initial frame carries IS_EVENT."""
+        return bool(self.flags & IS_EVENT_FLAG)
+
+    def is_backup_event(self) -> bool:
+        """Whether the initial frame carries BACKUP_EVENT."""
+        return bool(self.flags & BACKUP_EVENT_FLAG)
+
+    # -- whole-message views --------------------------------------------------------------------------------------
+
+    def _find_last(self) -> int:
+        if self._last != -2:
+            return self._last
+        buf = self._buf
+        off = 0
+        last = -1
+        end = len(buf)
+        while off < end:
+            last = off
+            off += _I32.unpack_from(buf, off)[0]
+        self._last = last
+        return last
+
+    @property
+    def frames(self) -> List[Frame]:
+        """The frames of the message (copies)."""
+        buf = self._buf
+        out = []
+        off = 0
+        end = len(buf)
+        while off < end:
+            length, flags = _HEADER.unpack_from(buf, off)
+            out.append(Frame(buf[off + 6 : off + length], flags))
+            off += length
+        return out
+
+    @property
+    def frame_count(self) -> int:
+        """Number of frames in the message."""
+        buf = self._buf
+        n = 0
+        off = 0
+        end = len(buf)
+        while off < end:
+            off += _I32.unpack_from(buf, off)[0]
+            n += 1
+        return n
+
+    @property
+    def nbytes(self) -> int:
+        """Encoded size of the message in bytes."""
+        return len(self._buf)
+
+    def to_bytes(self) -> bytes:
+        """Encode the whole message into one buffer, with IS_FINAL on the last frame."""
+        last = self._find_last()
+        if last < 0:
+            raise ProtocolError("cannot encode a message without frames")
+        buf = self._buf
+        flags = _U16.unpack_from(buf, last + 4)[0]
+        if not flags & IS_FINAL_FLAG:
+            buf = self._writable()
+            _U16.pack_into(buf, last + 4, flags | IS_FINAL_FLAG)
+        return bytes(buf)
+
+    def copy(self) -> "ClientMessage":
+        """An independent copy (the read cursor starts at the first frame)."""
+        msg = ClientMessage._wrap(bytearray(self._buf))
+        msg._last = self._last
+        msg.retryable = self.retryable
+        return msg
+
+    # -- read cursor ------------------------------------------------------------------------------------------------
+
+    def reset_read(self) -> None:
+        """Move the read cursor back to the initial frame."""
+        self._pos = 0
+
+    def has_next_frame(self) -> bool:
+        """Whether the read cursor is before a frame."""
+        return self._pos < len(self._buf)
+
+    def _next(self) -> Tuple[int, int, int]:
+        pos = self._pos
+        buf = self._buf
+        if pos >= len(buf):
+            raise ProtocolError("unexpected end of message: no more frames")
+        length, flags = _HEADER.unpack_from(buf, pos)
+        self._pos = pos + length
+        return pos + 6, pos + length, flags
+
+    def peek_flags(self) -> int:
+        """Flags of the next frame, or -1 at the end of the message. Does not move the cursor."""
+        if self._pos >= len(self._buf):
+            return -1
+        return _U16.unpack_from(self._buf, self._pos + 4)[0]
+
+    def next_frame(self) -> Frame:
+        """Return the next frame (a copy) and advance."""
+        start, end, flags = self._next()
+        return Frame(self._buf[start:end], flags)
+
+    def skip_frame(self) -> None:
+        """Advance past the next frame."""
+        self._next()
+
+    def next_is_null(self) -> bool:
+        """If the next frame is a NULL frame, consume it and return True; otherwise return False."""
+        flags = self.peek_flags()
+        if flags >= 0 and flags & IS_NULL_FLAG:
+            self._next()
+            return True
+        return False
+
+    def next_is_end(self) -> bool:
+        """Whether the next frame is an END frame (not consumed); False at the end of the message."""
+        flags = self.peek_flags()
+        return flags >= 0 and bool(flags & END_DATA_STRUCTURE_FLAG)
+
+    def read_begin(self) -> None:
+        """Consume a BEGIN frame, or raise ProtocolError."""
+        start, end, flags = self._next()
+        if not flags & BEGIN_DATA_STRUCTURE_FLAG:
+            raise ProtocolError(f"expected a BEGIN frame, got flags 0x{flags:04x}")
+
+    def read_end(self) -> None:
+        """Consume an END frame, or raise ProtocolError."""
+        start, end, flags = self._next()
+        if not flags & END_DATA_STRUCTURE_FLAG:
+            raise ProtocolError(f"expected an END frame, got flags 0x{flags:04x}")
+
+    def fast_forward_to_end_frame(self) -> None:
+        """Skip frames up to and including the END frame that closes the current structure (nesting counted)."""
+        depth = 1
+        while depth:
+            start, end, flags = self._next()
+            if flags & END_DATA_STRUCTURE_FLAG:
+                depth -= 1
+            elif flags & BEGIN_DATA_STRUCTURE_FLAG:
+                depth += 1
+
+    def read_string(self) -> str:
+        """Read a String frame."""
+        start, end, flags = self._next()
+        if flags & IS_NULL_FLAG:
+            raise ProtocolError("expected a String frame, got a NULL frame")
+        try:
+            return bytes(self._buf[start:end]).decode("utf-8")
+        except UnicodeDecodeError as e:
+            raise ProtocolError(f"String frame is not valid UTF-8: {e}") from None
+
+    def read_nullable_string(self) -> Optional[str]:
+        """Read a String frame or a NULL frame (``None``)."""
+        if self.next_is_null():
+            return None
+        return self.read_string()
+
+    def read_bytes(self) -> bytes:
+        """Read a byteArray (or Data) frame's content."""
+        start, end, flags = self._next()
+        if flags & IS_NULL_FLAG:
+            raise ProtocolError("expected a byteArray frame, got a NULL frame")
+        return bytes(self._buf[start:end])
+
+    read_data = read_bytes
+
+    def read_nullable_bytes(self) -> Optional[bytes]:
+        """Read a byteArray/Data frame or a NULL frame (``None``)."""
+        if self.next_is_null():
+            return None
+        return self.read_bytes()
+
+    read_nullable_data = read_nullable_bytes
+
+    def __repr__(self) -> str:
+        try:
+            mtype = f"0x{self.message_type:06x}"
+        except ProtocolError:
+            mtype = "?"
+        return f"ClientMessage(type={mtype}, frames={self.frame_count}, bytes={len(self._buf)})"
+
+
+# --------------------------------------------------------------------------------------------------------------
+# MessageReader
+# --------------------------------------------------------------------------------------------------------------
+
+
+class MessageReader:
+    """Finds frame and message boundaries in a byte stream and reassembles fragmented messages.
+
+    ``feed(data)`` accepts bytes-like data split at any byte and returns the messages completed by it. Every frame
+    length is validated as soon as its header is complete: below 6, or a message (together with the fragments held
+    for reassembly) larger than ``max_message_size``, raises :class:`~hazelcast.errors.ProtocolError` before any
+    memory is set aside for it. After an error the reader stays failed.
+    """
+
+    def __init__(self, max_message_size: int = DEFAULT_MAX_MESSAGE_SIZE) -> None:
+        self._max = _check_max_message_size(max_message_size)
+        self._pending = bytearray()
+        self._msg_size = 0
+        self._skip = 0
+        self._final = False
+        self._hdr_have = 0
+        self._fragments: Dict[int, List[Any]] = {}  # id -> [bytearray, last frame offset, accounted bytes]
+        self._fragment_bytes = 0
+        self._error: Optional[str] = None
+
+    @property
+    def max_message_size(self) -> int:
+        """The largest message (and the most fragment bytes held at once) this reader accepts."""
+        return self._max
+
+    @property
+    def buffered_bytes(self) -> int:
+        """Bytes held for incomplete messages and fragments."""
+        return len(self._pending) + self._fragment_bytes
+
+    def _fail(self, message: str) -> ProtocolError:
+        self._error = message
+        return ProtocolError(message)
+
+    def feed(self, data: Buffer) -> List[ClientMessage]:
+        """Consume ``data`` and return the messages it completes, in order."""
+        if self._error is not None:
+            raise ProtocolError(f"reader is unusable after an earlier error: {self._error}")
+        mv = memoryview(data).cast("B")
+        n = len(mv)
+        pos = 0
+        start = 0
+        out: List[ClientMessage] = []
+        while pos < n:
+            if self._skip:
+                take = n - pos
+                if take > self._skip:
+                    take = self._skip
+                pos += take
+                self._skip -= take
+                if self._skip:
+                    break
+                if self._final:
+                    start = self._emit(mv, start, pos, out)
+                continue
+            have = self._hdr_have
+            if n - pos < 6 - have:
+                self._hdr_have = have + (n - pos)
+                pos = n
+                break
+            if have:
+                tail = self._pending[len(self._pending) - have :]
+                length, flags = _HEADER.unpack(bytes(tail) + bytes(mv[pos : pos + 6 - have]))
+                pos += 6 - have
+                self._hdr_have = 0
+            else:
+                length, flags = _HEADER.unpack_from(mv, pos)
+                pos += 6
+            if length < SIZE_OF_FRAME_LENGTH_AND_FLAGS:
+                raise self._fail(f"invalid frame length {length}: a frame is at least 6 bytes")
+            if length > self._max - self._fragment_bytes - self._msg_size:
+                raise self._fail(
+                    f"message exceeds max_message_size {self._max}: frame of {length} bytes after "
+                    f"{self._msg_size} message bytes and {self._fragment_bytes} fragment bytes"
+                )
+            self._msg_size += length
+            self._skip = length - 6
+            self._final = bool(flags & IS_FINAL_FLAG)
+            if not self._skip and self._final:
+                start = self._emit(mv, start, pos, out)
+        if start < n:
+            self._pending += mv[start:n]
+        return out
+
+    def _emit(self, mv: memoryview, start: int, pos: int, out: List[ClientMessage]) -> int:
+        if self._pending:
+            self._pending += mv[start:pos]
+            buf: Union[bytes, bytearray] = self._pending
+            self._pending = bytearray()
+        else:
+            buf = bytes(mv[start:pos])
+        self._msg_size = 0
+        self._final = False
+        msg = self._complete(buf)
+        if msg is not None:
+            out.append(msg)
+        return pos
+
+    def _complete(self, buf: Union[bytes, bytearray]) -> Optional[ClientMessage]:
+        first_len, flags = _HEADER.unpack_from(buf, 0)
+        if flags & UNFRAGMENTED_MESSAGE == UNFRAGMENTED_MESSAGE:
+            return ClientMessage._wrap(buf)
+        if first_len - SIZE_OF_FRAME_LENGTH_AND_FLAGS < FRAGMENTATION_ID_SIZE:
+            raise self._fail(f"fragmentation frame of {first_len} bytes is too short for a fragment id")
+        fragment_id = _I64.unpack_from(buf, 6)[0]
+        total = len(buf)
+        last = -1
+        off = first_len
+        while off < total:
+            last = off
+            off += _I32.unpack_from(buf, off)[0]
+        if flags & BEGIN_FRAGMENT_FLAG:
+            if fragment_id in self._fragments:
+                raise self._fail(f"fragment id {fragment_id} began twice")
+            self._fragments[fragment_id] = [bytearray(memoryview(buf)[first_len:]), last - first_len, total]
+            self._fragment_bytes += total
+            return None
+        entry = self._fragments.get(fragment_id)
+        if entry is None:
+            raise self._fail(f"fragment for unknown fragment id {fragment_id}")
+        acc: bytearray = entry[0]
+        if entry[1] >= 0 and last >= 0:
+            old = _U16.unpack_from(acc, entry[1] + 4)[0]
+            _U16.pack_into(acc, entry[1] + 4, old & ~IS_FINAL_FLAG & 0xFFFF)
+        if last >= 0:
+            entry[1] = len(acc) + last - first_len
+        acc += memoryview(buf)[first_len:]
+        entry[2] += total
+        self._fragment_bytes += total
+        if not flags & END_FRAGMENT_FLAG:
+            return None
+        del self._fragments[fragment_id]
+        self._fragment_bytes -= entry[2]
+        if not acc:
+            raise self._fail(f"fragmented message {fragment_id} has no frames")
+        msg = ClientMessage._wrap(acc)
+        msg._last = entry[1]
+        return msg
+
+
+# --------------------------------------------------------------------------------------------------------------
+# ICMP checksum
+# --------------------------------------------------------------------------------------------------------------
+
+
+def calculate_checksum(data: Buffer) -> int:
+    """RFC 1071 Internet checksum of ``data`` (16-bit one's complement of the one's complement sum of the
+    big-endian 16-bit words; an odd trailing byte is padded with zero). Returns an int in ``0..0xFFFF``."""
+    mv = memoryview(data).cast("B")
+    n = len(mv)
+    even = n & ~1
+    total = sum(struct.unpack_from(f">{even // 2}H", mv, 0)) if even else 0
+    if n & 1:
+        total += mv[n - 1] << 8
+    while total >> 16:
+        total = (total & 0xFFFF) + (total >> 16)
+    return ~total & 0xFFFF

@@ -1,0 +1,1 @@
+"""Serialization: the Data format, built-in types and Compact."""

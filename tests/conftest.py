@@ -1,0 +1,65 @@
+"""Shared fixtures: the two backends of the hot paths, side by side.
+
+Every test that takes ``framing`` or ``codec`` runs once per backend (ids ``compiled`` and ``python``). When
+``HAZELCAST_REQUIRE_EXTENSIONS=1`` a missing compiled module is a test failure, never a skip.
+"""
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+from typing import Optional, Tuple
+
+import pytest
+
+from hazelcast import _codec_py, _framing_py
+from hazelcast._flags import REQUIRE_EXTENSIONS_VAR, flag_enabled
+
+REQUIRE_EXTENSIONS = flag_enabled(REQUIRE_EXTENSIONS_VAR)
+
+
+def _load(name: str) -> Optional[ModuleType]:
+    try:
+        return importlib.import_module(name)
+    except ImportError:
+        if REQUIRE_EXTENSIONS:
+            raise
+        return None
+
+
+COMPILED_FRAMING = _load("hazelcast._framing")
+COMPILED_CODEC = _load("hazelcast._codec")
+
+
+def _compiled_or_skip(module: Optional[ModuleType]) -> ModuleType:
+    if module is None:
+        pytest.skip("compiled extensions are not built (set HAZELCAST_REQUIRE_EXTENSIONS=1 to make this an error)")
+    return module
+
+
+@pytest.fixture(params=["compiled", "python"])
+def framing(request: pytest.FixtureRequest) -> ModuleType:
+    """The framing module of one backend."""
+    if request.param == "compiled":
+        return _compiled_or_skip(COMPILED_FRAMING)
+    return _framing_py
+
+
+@pytest.fixture(params=["compiled", "python"])
+def codec(request: pytest.FixtureRequest) -> ModuleType:
+    """The compact stream module of one backend."""
+    if request.param == "compiled":
+        return _compiled_or_skip(COMPILED_CODEC)
+    return _codec_py
+
+
+@pytest.fixture
+def framing_pair() -> Tuple[ModuleType, ModuleType]:
+    """(compiled, pure) framing modules, for differential tests."""
+    return _compiled_or_skip(COMPILED_FRAMING), _framing_py
+
+
+@pytest.fixture
+def codec_pair() -> Tuple[ModuleType, ModuleType]:
+    """(compiled, pure) codec modules, for differential tests."""
+    return _compiled_or_skip(COMPILED_CODEC), _codec_py
