@@ -117,3 +117,40 @@ def test_initial_frame_and_has_fixed(framing):
     assert struct.unpack_from("<i", content, 16)[0] == 9
     assert b.has_fixed(content, 16, 4) and not b.has_fixed(content, 17, 4)
     assert m.read_string() == "x"
+
+
+def _response(framing, fixed=b"", *frames):
+    msg = framing.ClientMessage()
+    msg.append_frame(struct.pack("<iqB", 0x10101, 9, 0) + fixed, 0xC000)
+    for flags, content in frames:
+        msg.append_frame(content, flags)
+    (back,) = framing.MessageReader().feed(msg.to_bytes())
+    return back
+
+
+def test_fixed_response_helpers(framing):
+    assert b.decode_bool_response(_response(framing, b"\x01")) is True
+    assert b.decode_bool_response(_response(framing, b"\x00\x01")) is False
+    assert b.decode_int32_response(_response(framing, struct.pack("<i", -7))) == -7
+    assert b.decode_uuid_response(_response(framing, b.uuid_to_bytes(U2))) == U2
+    assert b.decode_uuid_response(_response(framing, b.uuid_to_bytes(None))) is None
+    for decode in (b.decode_bool_response, b.decode_int32_response, b.decode_uuid_response):
+        with pytest.raises(ProtocolError):
+            decode(_response(framing))
+
+
+def test_nullable_data_response_helper(framing):
+    msg = _response(framing, b"", (0, b"\x01\x02"), (0, b"later"))
+    msg.next_frame()  # the helper resets the cursor itself
+    assert b.decode_nullable_data_response(msg) == b"\x01\x02"
+    assert b.decode_nullable_data_response(_response(framing, b"", (0x0400, b""))) is None
+    with pytest.raises(ProtocolError):
+        b.decode_nullable_data_response(_response(framing))
+
+
+def test_skip_initial_frame(framing):
+    msg = _response(framing, b"", (0, b"x"))
+    msg.next_frame()
+    msg.next_frame()
+    b.skip_initial_frame(msg)
+    assert msg.read_bytes() == b"x"

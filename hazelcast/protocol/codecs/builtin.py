@@ -22,7 +22,7 @@ import uuid
 from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple, TypeVar
 
 from hazelcast.errors import ProtocolError
-from hazelcast.protocol import read_uuid
+from hazelcast.protocol import RESPONSE_HEADER_SIZE, read_bool, read_int32, read_uuid
 
 T = TypeVar("T")
 K = TypeVar("K")
@@ -268,3 +268,30 @@ def initial_frame(msg: Any) -> bytes:
 def has_fixed(content: bytes, offset: int, size: int) -> bool:
     """Whether a fixed-size field added in a later protocol version is present in ``content``."""
     return len(content) >= offset + size
+
+
+def skip_initial_frame(msg: Any) -> None:
+    """Move the read cursor past the initial frame, to the first var-sized parameter."""
+    msg.reset_read()
+    msg.skip_frame()
+
+
+def decode_bool_response(msg: Any) -> bool:
+    """The single fixed-size ``boolean`` parameter of a response (right after the 13-byte response header)."""
+    return read_bool(initial_frame(msg), RESPONSE_HEADER_SIZE)
+
+
+def decode_int32_response(msg: Any) -> int:
+    """The single fixed-size ``int`` parameter of a response."""
+    return read_int32(initial_frame(msg), RESPONSE_HEADER_SIZE)
+
+
+def decode_uuid_response(msg: Any) -> Optional[uuid.UUID]:
+    """The single fixed-size ``UUID`` parameter of a response (``None`` when its null flag is set)."""
+    return read_uuid(initial_frame(msg), RESPONSE_HEADER_SIZE)
+
+
+def decode_nullable_data_response(msg: Any) -> Optional[bytes]:
+    """The single ``Data?`` parameter of a response: the bytes of its frame, or ``None`` for a NULL frame."""
+    skip_initial_frame(msg)
+    return msg.read_nullable_data()
