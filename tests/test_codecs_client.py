@@ -10,7 +10,7 @@ import pytest
 
 from hazelcast.errors import ProtocolError
 from hazelcast.protocol.codecs import backup, proxy
-from tests._wire import (
+from _wire import (
     BACKUP_EVENT,
     U1,
     U2,

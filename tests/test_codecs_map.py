@@ -15,7 +15,7 @@ import pytest
 
 from hazelcast.errors import ProtocolError
 from hazelcast.protocol.codecs import map as m
-from tests._wire import (
+from _wire import (
     BACKUP_EVENT,
     BEGIN,
     END,

@@ -13,7 +13,7 @@ import pytest
 
 from hazelcast.errors import ProtocolError
 from hazelcast.protocol.codecs import schema as sc
-from tests._wire import (
+from _wire import (
     BEGIN,
     END,
     NULL,
