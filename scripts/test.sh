@@ -17,6 +17,9 @@ fi
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q -r requirements/test.txt
 
+echo "== system packages"
+./scripts/setup_system.sh
+
 echo "== building the compiled extensions (required, traced for coverage)"
 HAZELCAST_REQUIRE_EXTENSIONS=1 HAZELCAST_CYTHON_TRACE=1 .venv/bin/python setup.py -q build_ext --inplace --force
 
