@@ -16,6 +16,7 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q -r requirements/test.txt
+./scripts/fetch_hazelcast.sh  # the pinned member jar for the integration tests (.cache/hazelcast/)
 
 echo "== building the compiled extensions (required, traced for coverage)"
 HAZELCAST_REQUIRE_EXTENSIONS=1 HAZELCAST_CYTHON_TRACE=1 .venv/bin/python setup.py -q build_ext --inplace --force
