@@ -177,9 +177,8 @@ def test_context_manager_keeps_logs_on_failure(monkeypatch):
     shutil.rmtree(cluster_holder["c"].workdir)
 
 
-def test_kill_all_at_exit():
+def test_kill_all_at_exit(monkeypatch):
     proc = subprocess.Popen(["sleep", "30"])
-    with m._RUNNING_LOCK:
-        m._RUNNING[proc.pid] = proc
+    monkeypatch.setattr(m, "_RUNNING", {proc.pid: proc})  # leave the members of other tests alone
     m._kill_all_at_exit()
-    assert proc.poll() is not None and proc.pid not in m._RUNNING
+    assert proc.poll() is not None and m._RUNNING == {}
