@@ -47,6 +47,10 @@ ERROR_CLASSES: Dict[int, Type[BaseException]] = {
     1: e.RemoteRuntimeError,  # ARRAY_INDEX_OUT_OF_BOUNDS
     2: e.RemoteRuntimeError,  # ARRAY_STORE
     3: e.AuthenticationError,
+    4: e.RemoteRuntimeError,  # CACHE
+    5: e.RemoteRuntimeError,  # CACHE_LOADER
+    6: e.RemoteRuntimeError,  # CACHE_NOT_EXISTS
+    7: e.RemoteRuntimeError,  # CACHE_WRITER
     8: e.CallerNotMemberError,
     9: e.RemoteRuntimeError,  # CANCELLATION
     10: e.ClassCastError,
