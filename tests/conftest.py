@@ -70,3 +70,39 @@ def framing_pair() -> Tuple[ModuleType, ModuleType]:
 def codec_pair() -> Tuple[ModuleType, ModuleType]:
     """(compiled, pure) codec modules, for differential tests."""
     return _compiled_or_skip(COMPILED_CODEC), _codec_py
+
+
+# -- real Hazelcast members (hazelcast.testing.members) ------------------------------------------------------------
+
+from typing import Callable, Iterator, List  # noqa: E402
+
+from hazelcast.testing.members import HazelcastCluster  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def hazelcast_cluster() -> Iterator[HazelcastCluster]:
+    """One real member shared by every test that does not change the cluster (started on first use)."""
+    cluster = HazelcastCluster(size=1)
+    try:
+        cluster.start()
+    except BaseException:
+        cluster.shutdown(keep_logs=True)
+        raise
+    yield cluster
+    cluster.shutdown()
+
+
+@pytest.fixture
+def cluster_factory() -> Iterator[Callable[..., HazelcastCluster]]:
+    """Makes per-test clusters (for tests that kill, freeze or add members); all are stopped when the test ends,
+    pass or fail. ``cluster_factory(size=3, properties={...})`` returns a started cluster."""
+    made: List[HazelcastCluster] = []
+
+    def make(size: int = 1, **kwargs) -> HazelcastCluster:
+        cluster = HazelcastCluster(size=size, **kwargs)
+        made.append(cluster)
+        return cluster.start()
+
+    yield make
+    for cluster in made:
+        cluster.shutdown()
