@@ -23,3 +23,10 @@ class HazelcastSerializationError(HazelcastError):
     """Data that cannot be serialized or deserialized: truncated or malformed input, out-of-range offsets,
     negative or oversized lengths, invalid UTF-8, unknown schema ids, field-kind mismatches, values out of range.
     """
+
+
+class TargetDisconnectedError(HazelcastError):
+    """The connection to a member was lost or declared dead: the member closed it, or a failure detector
+    (heartbeat timeout, phi accrual, ICMP ping) gave up on it. The client-side name of Java's
+    ``TargetDisconnectedException``; pending invocations on that connection fail with it (and may be retried).
+    """
