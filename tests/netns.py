@@ -21,6 +21,7 @@ import re
 import shutil
 import subprocess
 import threading
+import time
 from dataclasses import dataclass
 from typing import Callable, List, Optional, TypeVar
 
@@ -143,8 +144,16 @@ class VethPeer:
         _ip("-n", self.namespace, "link", "set", self.peer_link, "down")
 
     def delete_namespace(self) -> None:
-        """The peer disappears: deleting the namespace destroys both ends of the pair."""
+        """The peer disappears: deleting the namespace destroys both ends of the pair. The kernel tears a
+        namespace down in the background, so this waits until the host end is gone."""
         _ip("netns", "del", self.namespace)
+        deadline = time.monotonic() + 30
+        while _ip("link", "show", self.host_link, check=False).returncode == 0:
+            if time.monotonic() > deadline:  # pragma: no cover - a kernel that never tears the pair down
+                pytest.fail(f"{self.host_link} still exists 30 s after deleting {self.namespace}")
+            time.sleep(0.02)
+        route = _ip("-4", "route", "get", self.peer_address, check=False)
+        assert route.returncode != 0 and "no route to host" in route.stderr.lower(), route  # guard, not gateway
 
 
 _ROUTE_TYPES = {"unicast", "local", "broadcast", "multicast", "throw", "unreachable", "prohibit", "blackhole",
