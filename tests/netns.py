@@ -102,7 +102,8 @@ def _drop_net_raw_of_this_thread() -> None:
 def run_in_namespace(namespace: Optional[str], function: Callable[[], T], *, without_net_raw: bool = False) -> T:
     """Run ``function`` in a new thread that entered ``namespace`` (``None``: stay) and, if asked, dropped
     ``CAP_NET_RAW``; return its result or raise its exception. The thread ends afterwards, so nothing leaks."""
-    outcome: List[object] = []
+    results: List[T] = []
+    errors: List[BaseException] = []
 
     def body() -> None:
         try:
@@ -115,17 +116,16 @@ def run_in_namespace(namespace: Optional[str], function: Callable[[], T], *, wit
                     os.close(fd)
             if without_net_raw:
                 _drop_net_raw_of_this_thread()
-            outcome.append(("ok", function()))
+            results.append(function())
         except BaseException as e:  # handed to the caller's thread
-            outcome.append(("error", e))
+            errors.append(e)
 
     thread = threading.Thread(target=body, name=f"netns-{namespace}")
     thread.start()
     thread.join()
-    kind, value = outcome[0]  # type: ignore[misc]
-    if kind == "error":
-        raise value  # type: ignore[misc]
-    return value  # type: ignore[return-value]
+    if errors:
+        raise errors[0]
+    return results[0]
 
 
 @dataclass
@@ -183,7 +183,7 @@ def new_veth_peer(request: pytest.FixtureRequest) -> VethPeer:
     machine after the pair is gone. Everything is removed when the test ends."""
     benchmark_space = ipaddress.ip_network("198.18.0.0/15")
     for _ in range(50):
-        subnet = ipaddress.ip_network(
+        subnet = ipaddress.IPv4Network(
             f"{benchmark_space.network_address + 4 * random.randrange(benchmark_space.num_addresses // 4)}/30"
         )
         if _subnet_is_free(subnet):

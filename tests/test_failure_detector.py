@@ -139,11 +139,11 @@ async def test_an_awaitable_ping_is_awaited_in_the_background():
     manager = manager_for([connection], clock, Pings(response))
     await manager.check_connections()  # returns without waiting for the response
     assert not response.done()
-    assert len(manager._pings) == 1
+    assert len(manager._background) == 1
     response.set_result(None)
     await asyncio.sleep(0)
     await asyncio.sleep(0)
-    assert manager._pings == set()
+    assert manager._background == set()
 
 
 async def test_a_failed_ping_response_is_logged_not_raised(caplog: pytest.LogCaptureFixture):
@@ -156,11 +156,11 @@ async def test_a_failed_ping_response_is_logged_not_raised(caplog: pytest.LogCap
     manager = HeartbeatManager(lambda: [connection], lambda c: failing_ping(), clock=clock)
     with caplog.at_level(logging.DEBUG, logger="hazelcast.network.failure_detector"):
         await manager.check_connections()
-        task = next(iter(manager._pings))
+        task = next(iter(manager._background))
         await asyncio.wait([task])
         await asyncio.sleep(0)
     assert isinstance(task.exception(), TargetDisconnectedError)  # retrieved: no "never retrieved" warning
-    assert manager._pings == set()
+    assert manager._background == set()
     assert "heartbeat ping over FakeConnection" in caplog.text and "gone" in caplog.text
 
 
@@ -176,7 +176,7 @@ async def test_shutdown_cancels_pings_still_waiting():
     manager = HeartbeatManager(lambda: [connection], lambda c: pending_coroutine.wait(), clock=clock)
     await manager.check_connections()
     await manager.shutdown()  # a coroutine never started is closed, not left "never awaited"
-    assert manager._pings == set()
+    assert manager._background == set()
     assert asyncio.all_tasks() == {asyncio.current_task()}
 
 
@@ -328,3 +328,67 @@ def test_deadline_strategy():
     assert detector.is_alive(connection, 105.0)
     with pytest.raises(ValueError):
         DeadlineConnectionFailureDetector(-1.0)
+
+
+async def test_shutdown_from_inside_a_round_does_not_wait_for_itself():
+    stopped = asyncio.Event()
+    manager: HeartbeatManager[FakeConnection]
+
+    class ShutsDownTheClient(FakeConnection):
+        async def close(self, reason: str, cause: Any) -> None:
+            await super().close(reason, cause)
+            await manager.shutdown()  # e.g. reconnect mode OFF: the last connection gone shuts the client down
+            stopped.set()
+
+    connection = ShutsDownTheClient(read=0.0, write=0.0)
+    manager = HeartbeatManager(lambda: [connection], Pings(), interval=0.01, clock=FakeClock(1000.0))
+    manager.start()
+    await asyncio.wait_for(stopped.wait(), 10)
+    assert not manager.running
+    assert len(connection.closes) == 1
+    while len(asyncio.all_tasks()) > 1:  # the round ends by itself, and no other round starts
+        await asyncio.sleep(0.01)
+    assert len(connection.closes) == 1
+
+
+async def test_a_hanging_close_does_not_stall_the_rounds_and_shutdown_cancels_it():
+    loop = asyncio.get_running_loop()
+    cancelled = asyncio.Event()
+
+    class HangsOnClose(FakeConnection):
+        async def close(self, reason: str, cause: Any) -> None:
+            await super().close(reason, cause)
+            try:
+                await loop.create_future()  # e.g. flushing a write buffer to a peer that is gone
+            except asyncio.CancelledError:
+                cancelled.set()
+                raise
+
+    hanging = HangsOnClose(read=0.0, write=0.0)
+    manager = HeartbeatManager(lambda: [hanging], Pings(), interval=0.05, clock=FakeClock(1000.0))
+    await manager.check_connections()  # returns after one interval although the close has not finished
+    assert len(hanging.closes) == 1
+    assert len(manager._background) == 1
+    await manager.shutdown()
+    assert cancelled.is_set()
+    assert manager._background == set()
+    assert asyncio.all_tasks() == {asyncio.current_task()}
+
+
+async def test_shutdown_from_the_round_itself_ends_the_loop():
+    rounds = 0
+
+    class StopsItself(HeartbeatManager[FakeConnection]):
+        async def check_connections(self) -> None:
+            nonlocal rounds
+            rounds += 1
+            await self.shutdown()  # inside the periodic task: it must not wait for (or cancel) itself
+
+    manager = StopsItself(list, Pings(), interval=0.01)
+    manager.start()
+    task = manager._task
+    assert task is not None
+    await asyncio.wait_for(asyncio.wait([task]), 10)
+    assert rounds == 1
+    assert not task.cancelled() and task.exception() is None  # ended normally, not by a cancellation
+    assert not manager.running

@@ -7,6 +7,7 @@ Traffic goes only to loopback, inside namespaces created here.
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import os
 import socket
 import struct
@@ -27,6 +28,7 @@ from hazelcast.network.icmp import (
     _can_use_datagram_sockets,
     _can_use_raw_sockets,
     _EchoSocket,
+    _Outstanding,
     build_echo_request,
     detect_icmp_mode,
     parse_echo_reply,
@@ -264,9 +266,6 @@ async def test_read_errors_and_floods_do_not_break_the_reader():
     real = echo._sock
     try:
         future = loop.create_future()
-        from hazelcast.network.icmp import _Outstanding
-        import ipaddress
-
         echo.outstanding[5] = _Outstanding(future, ipaddress.ip_address("127.0.0.1"), 0x42, b"p")
         packet = CAPTURED_RAW_REPLY[:20] + echo_reply(0x42, 5, b"p")
         garbage = (b"\x00" * 3, [], 0, ("127.0.0.1", 0))
@@ -289,10 +288,6 @@ async def test_icmpv6_reply_without_destination_info_is_ignored():
     loop = asyncio.get_running_loop()
     echo = _EchoSocket(loop, V6, IcmpMode.RAW, 64)
     try:
-        import ipaddress
-
-        from hazelcast.network.icmp import _Outstanding
-
         future = loop.create_future()
         echo.outstanding[9] = _Outstanding(future, ipaddress.ip_address("::1"), 3, b"q")
         reply = echo_reply6(3, 9, b"q", LOOPBACK6, LOOPBACK6)
@@ -416,6 +411,7 @@ def test_forged_replies_are_ignored_and_a_genuine_one_is_accepted(namespace: str
                 echo = pinger._sockets.get(V4)
             ((sequence, request),) = echo.outstanding.items()
             identifier, payload = request.identifier, request.payload
+            assert identifier is not None  # a raw socket: the identifier is ours
             good = echo_reply(identifier, sequence, payload)
             forged = [
                 good[:2] + bytes([good[2] ^ 0xFF]) + good[3:],  # bad checksum
@@ -459,6 +455,7 @@ def test_forged_icmpv6_replies_are_ignored(namespace: str):
                 echo = pinger._sockets.get(V6)
             ((sequence, request),) = echo.outstanding.items()
             identifier, payload = request.identifier, request.payload
+            assert identifier is not None
             header = struct.Struct("!BBHHH")
             for fields, body in [
                 ((ICMPV6_ECHO_REPLY, 0, 0, identifier ^ 1, sequence), payload),

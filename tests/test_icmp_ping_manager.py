@@ -114,7 +114,7 @@ def test_ping_failure_detector_needs_a_positive_int(attempts):
 
 
 async def test_disabled_manager_does_not_start():
-    manager = IcmpPingManager(IcmpPingConfig(), lambda: [])
+    manager = IcmpPingManager(IcmpPingConfig(), list)
     manager.start()
     assert not manager.running
     await manager.shutdown()
@@ -251,13 +251,15 @@ def test_fail_fast_on_startup_without_icmp_permission(request: pytest.FixtureReq
 
     async def scenario() -> List[Any]:
         seen: List[Any] = []
-        strict = IcmpPingManager(ENABLED, list)
+        strict: IcmpPingManager[FakeConnection] = IcmpPingManager(ENABLED, list)
         try:
             strict.start()
         except IcmpNotAvailableError as e:
             seen.append((str(e), type(e.__cause__)))
         seen.append(strict.running)
-        lenient = IcmpPingManager(dataclasses.replace(ENABLED, echo_fail_fast_on_startup=False), list)
+        lenient: IcmpPingManager[FakeConnection] = IcmpPingManager(
+            dataclasses.replace(ENABLED, echo_fail_fast_on_startup=False), list
+        )
         lenient.start()
         seen.append(lenient.running)
         await strict.shutdown()
@@ -273,3 +275,31 @@ def test_fail_fast_on_startup_without_icmp_permission(request: pytest.FixtureReq
     assert "echo_fail_fast_on_startup" in message
     assert cause is IcmpNotAvailableError
     assert strict_running is False and lenient_running is False
+
+
+async def test_connections_closed_meanwhile_are_not_closed_again(peer: VethPeer):
+    connection = FakeConnection(peer.peer_address)
+    rounds: List[List[FakeConnection]] = []
+
+    def connections() -> List[FakeConnection]:
+        rounds.append([connection] if connection.is_alive else [])
+        return rounds[-1]
+
+    manager = IcmpPingManager(dataclasses.replace(ENABLED, max_attempts=1), connections)
+    try:
+        peer.take_peer_down()
+
+        class ClosedDuringThePing(IcmpPinger):
+            async def ping(self, host: str, timeout: float) -> bool:
+                answered = await super().ping(host, timeout)
+                connection.is_alive = False  # closed elsewhere (e.g. the heartbeat) while the ping waited
+                return answered
+
+        manager._pinger = ClosedDuringThePing()
+        await manager.check_connections()
+        assert len(rounds) == 2 and rounds[1] == []  # looked again before closing, found nothing to close
+        assert connection.closes == []
+        assert manager.failure_detector.attempts(peer.peer_address) == 0  # dead, forgotten
+    finally:
+        await manager.shutdown()
+        manager._pinger.close()

@@ -113,8 +113,8 @@ class MonitoredConnection(Protocol):
         """Close the connection (idempotent), recording why."""
 
 
-SendPing = Callable[[MonitoredConnection], Optional[Awaitable[Any]]]
-"""Sends a ``Client.Ping`` bound to the given connection; may return an awaitable (e.g. the response future)."""
+C = TypeVar("C", bound=MonitoredConnection)
+"""The connection type a manager watches (the client's ``Connection``)."""
 
 
 class ConnectionFailureDetector(Protocol):
@@ -203,14 +203,16 @@ def _positive_seconds(name: str, value: float) -> float:
     return float(value)
 
 
-class _PeriodicCheck(abc.ABC):
+class _PeriodicCheck(abc.ABC, Generic[C]):
     """Runs :meth:`check_connections` every ``interval`` seconds on the event loop, between :meth:`start` and
-    :meth:`shutdown`. A round that fails is logged and the next one runs as planned."""
+    :meth:`shutdown`. A round that fails is logged and the next one runs as planned. Work a round starts but
+    does not finish (closes, pings) is tracked, so that :meth:`shutdown` leaves nothing behind."""
 
-    def __init__(self, connections: Callable[[], Iterable[MonitoredConnection]], interval: float) -> None:
+    def __init__(self, connections: Callable[[], Iterable[C]], interval: float) -> None:
         self._connections = connections
         self._interval = interval
         self._task: Optional[asyncio.Task[None]] = None
+        self._background: Set[asyncio.Future[Any]] = set()
 
     @property
     def interval(self) -> float:
@@ -229,23 +231,44 @@ class _PeriodicCheck(abc.ABC):
             self._task = asyncio.get_running_loop().create_task(self._run(), name=type(self).__name__)
 
     async def shutdown(self) -> None:
-        """Stop the periodic checks and wait until the task has finished. Idempotent."""
+        """Stop the periodic checks, cancel what a round left running (closes, pings) and wait until all of it
+        has finished. Idempotent. It may be called from a close a round started (e.g. the last connection gone
+        shuts the client down): that close is neither cancelled nor waited for."""
         task, self._task = self._task, None
-        if task is not None:
+        current = asyncio.current_task()
+        if task is not None and task is not current:
             task.cancel()
             await asyncio.wait([task])
+        leftovers = [future for future in self._background if future is not current]
+        for future in leftovers:
+            future.cancel()
+        if leftovers:
+            await asyncio.wait(leftovers)
 
     @abc.abstractmethod
     async def check_connections(self) -> None:
         """One round over the live connections."""
 
-    def _live_connections(self) -> List[MonitoredConnection]:
+    def _live_connections(self) -> List[C]:
         return [connection for connection in self._connections() if connection.is_alive]
+
+    def _track(self, future: "asyncio.Future[Any]") -> None:
+        self._background.add(future)
+        future.add_done_callback(self._background.discard)
+
+    async def _close(self, connections: Iterable[C], reason: str, cause: Callable[[C], BaseException]) -> None:
+        """Close ``connections``, each in its own task, and wait for them at most one interval: a close that
+        hangs (e.g. flushing to a dead peer) must not stall the next rounds. A close that fails is logged."""
+        tasks = [asyncio.ensure_future(_close_logged(c, reason, cause(c))) for c in connections]
+        for task in tasks:
+            self._track(task)
+        if tasks:
+            await asyncio.wait(tasks, timeout=self._interval)
 
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
         delay = self._interval
-        while True:
+        while self._task is asyncio.current_task():
             await asyncio.sleep(delay)
             started = loop.time()
             try:
@@ -255,20 +278,14 @@ class _PeriodicCheck(abc.ABC):
             delay = max(0.0, self._interval - (loop.time() - started))
 
 
-async def _close_all(connections: Iterable[MonitoredConnection], reason: str,
-                     cause: Callable[[MonitoredConnection], BaseException]) -> None:
-    """Close ``connections`` concurrently; a close that fails is logged, the others go on."""
-
-    async def close(connection: MonitoredConnection) -> None:
-        try:
-            await connection.close(reason, cause(connection))
-        except Exception:
-            _logger.exception("closing %r (%s) failed", connection, reason)
-
-    await asyncio.gather(*(close(connection) for connection in connections))
+async def _close_logged(connection: MonitoredConnection, reason: str, cause: BaseException) -> None:
+    try:
+        await connection.close(reason, cause)
+    except Exception:
+        _logger.exception("closing %r (%s) failed", connection, reason)
 
 
-class HeartbeatManager(_PeriodicCheck):
+class HeartbeatManager(_PeriodicCheck[C]):
     """Keeps connections honest (protocol.md §7.1).
 
     Every ``interval`` seconds, for each connection returned by ``connections()`` that is alive:
@@ -294,8 +311,8 @@ class HeartbeatManager(_PeriodicCheck):
 
     def __init__(
         self,
-        connections: Callable[[], Iterable[MonitoredConnection]],
-        send_ping: SendPing,
+        connections: Callable[[], Iterable[C]],
+        send_ping: Callable[[C], Optional[Awaitable[Any]]],
         *,
         interval: float = DEFAULT_HEARTBEAT_INTERVAL,
         timeout: Optional[float] = None,
@@ -312,7 +329,6 @@ class HeartbeatManager(_PeriodicCheck):
         self._send_ping = send_ping
         self._failure_detector = failure_detector
         self._clock = clock
-        self._pings: Set[asyncio.Future[Any]] = set()
 
     @property
     def failure_detector(self) -> ConnectionFailureDetector:
@@ -321,7 +337,7 @@ class HeartbeatManager(_PeriodicCheck):
 
     async def check_connections(self) -> None:
         """One round: decide for every live connection, send the pings, and close the dead connections
-        (concurrently; returns when they are closed)."""
+        (concurrently; returns when they are closed, or after one interval if a close hangs)."""
         now = (self._clock or asyncio.get_running_loop().time)()
         connections = self._live_connections()
         self._failure_detector.retain(connections)
@@ -332,25 +348,15 @@ class HeartbeatManager(_PeriodicCheck):
                 dead.append(connection)
             elif now - connection.last_write_time > self._interval:
                 self._ping(connection)
-        if dead:
-            await _close_all(
-                dead,
-                HEARTBEAT_TIMEOUT_REASON,
-                lambda c: TargetDisconnectedError(
-                    f"Heartbeat timed out to connection {c!r}: nothing read for {now - c.last_read_time:.3f} s"
-                ),
-            )
+        await self._close(
+            dead,
+            HEARTBEAT_TIMEOUT_REASON,
+            lambda c: TargetDisconnectedError(
+                f"Heartbeat timed out to connection {c!r}: nothing read for {now - c.last_read_time:.3f} s"
+            ),
+        )
 
-    async def shutdown(self) -> None:
-        """Stop the rounds and cancel the pings still awaited. Idempotent."""
-        await super().shutdown()
-        pings, self._pings = self._pings, set()
-        for ping in pings:
-            ping.cancel()
-        if pings:
-            await asyncio.wait(pings)
-
-    def _ping(self, connection: MonitoredConnection) -> None:
+    def _ping(self, connection: C) -> None:
         try:
             result = self._send_ping(connection)
         except Exception:
@@ -358,11 +364,11 @@ class HeartbeatManager(_PeriodicCheck):
             return
         if inspect.isawaitable(result):
             pending = asyncio.ensure_future(result)
-            self._pings.add(pending)
+            self._track(pending)
             pending.add_done_callback(functools.partial(self._ping_done, connection))
 
-    def _ping_done(self, connection: MonitoredConnection, pending: "asyncio.Future[Any]") -> None:
-        self._pings.discard(pending)
+    @staticmethod
+    def _ping_done(connection: C, pending: "asyncio.Future[Any]") -> None:
         if not pending.cancelled() and pending.exception() is not None:
             # the connection's fate is the detector's call, not the ping's
             _logger.debug("heartbeat ping over %r failed: %r", connection, pending.exception())
@@ -465,7 +471,7 @@ def _host_of(connection: MonitoredConnection) -> Optional[str]:
     return None if address is None else address.host
 
 
-class IcmpPingManager(_PeriodicCheck):
+class IcmpPingManager(_PeriodicCheck[C]):
     """Pings the host of every live connection and closes the connections of hosts that stop answering
     (Java's ``ClientICMPManager``, protocol.md §7.2).
 
@@ -484,7 +490,7 @@ class IcmpPingManager(_PeriodicCheck):
     def __init__(
         self,
         config: IcmpPingConfig,
-        connections: Callable[[], Iterable[MonitoredConnection]],
+        connections: Callable[[], Iterable[C]],
         *,
         pinger: Optional[IcmpPinger] = None,
     ) -> None:
@@ -527,7 +533,7 @@ class IcmpPingManager(_PeriodicCheck):
         super().start()
 
     async def shutdown(self) -> None:
-        """Stop pinging (and close the pinger this manager made). Idempotent."""
+        """Stop pinging, as :meth:`_PeriodicCheck.shutdown`, and close the pinger this manager made. Idempotent."""
         await super().shutdown()
         if self._owns_pinger:
             self._pinger.close()
@@ -554,6 +560,6 @@ class IcmpPingManager(_PeriodicCheck):
             return
         self._failure_detector.remove(host)
         doomed = [c for c in self._live_connections() if _host_of(c) == host]
-        await _close_all(
+        await self._close(
             doomed, ICMP_TIMEOUT_REASON, lambda c: TargetDisconnectedError(f"ICMP ping time out to connection {c!r}")
         )

@@ -26,7 +26,7 @@ import os
 import socket
 import struct
 from dataclasses import dataclass
-from typing import Dict, List, NamedTuple, Optional, Tuple, Union
+from typing import Any, Dict, List, NamedTuple, Optional, Tuple, Union
 
 from hazelcast._backend import framing as _framing
 from hazelcast.errors import HazelcastError
@@ -46,6 +46,7 @@ _logger = logging.getLogger(__name__)
 
 Buffer = Union[bytes, bytearray, memoryview]
 IpAddress = Union[ipaddress.IPv4Address, ipaddress.IPv6Address]
+SockAddr = Tuple[Any, ...]
 
 ICMP_ECHO_REPLY = 0
 ICMP_ECHO_REQUEST = 8
@@ -242,7 +243,7 @@ class _EchoSocket:
         self._ancillary_size = socket.CMSG_SPACE(20) if family == socket.AF_INET6 else 0
         self.outstanding: Dict[int, _Outstanding] = {}
 
-    def send(self, packet: bytes, sockaddr: Tuple) -> None:
+    def send(self, packet: bytes, sockaddr: SockAddr) -> None:
         """Send ``packet`` (``OSError`` when the kernel refuses it, e.g. no route, or a full buffer)."""
         self._sock.sendto(packet, sockaddr)
 
@@ -266,7 +267,7 @@ class _EchoSocket:
                 continue
             self._on_packet(data, ancillary, sockaddr)
 
-    def _on_packet(self, data: bytes, ancillary: List[Tuple[int, int, bytes]], sockaddr: Tuple) -> None:
+    def _on_packet(self, data: bytes, ancillary: List[Tuple[int, int, bytes]], sockaddr: SockAddr) -> None:
         source = _parse_ip(sockaddr[0])
         if source is None:
             return
@@ -374,7 +375,7 @@ class IcmpPinger:
                 _logger.debug("cannot resolve %s for an ICMP ping: %s", host, e)
                 return False
             sockaddr = infos[0][4]
-            target = ipaddress.ip_address(sockaddr[0].partition("%")[0]), sockaddr
+            target = ipaddress.ip_address(str(sockaddr[0]).partition("%")[0]), sockaddr
         address, sockaddr = target
         family = socket.AF_INET6 if address.version == 6 else socket.AF_INET
         echo = self._socket(loop, family)
@@ -422,7 +423,7 @@ class IcmpPinger:
         return sequence
 
 
-def _literal_target(name: str) -> Optional[Tuple[IpAddress, Tuple]]:
+def _literal_target(name: str) -> Optional[Tuple[IpAddress, SockAddr]]:
     """``(address, sockaddr)`` for an IP literal without scope; ``None`` for anything to resolve (names, scoped
     IPv6 literals, which the resolver turns into a sockaddr with the scope id)."""
     address = None if "%" in name else _parse_ip(name)
