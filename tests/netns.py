@@ -49,8 +49,11 @@ def _ip(*args: str, check: bool = True) -> subprocess.CompletedProcess:
 
 
 def unique_name(kind: str) -> str:
-    """``hzfd<pid><kind><n>``, at most 15 characters (an interface name's limit)."""
-    return f"{PREFIX}{os.getpid() % 100000}{kind}{next(_counter)}"[:15]
+    """``hzfd<pid><kind><n>``: unique on this machine while this process lives, and at most 15 characters (an
+    interface name's limit; pids have at most 7 digits)."""
+    name = f"{PREFIX}{os.getpid()}{kind}{next(_counter)}"
+    assert len(name) <= 15, name
+    return name
 
 
 def remove_stale_namespaces() -> None:
