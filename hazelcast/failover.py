@@ -23,16 +23,15 @@ import dns.name
 import dns.rdatatype
 import dns.resolver
 
-from hazelcast.errors import HazelcastError
+from hazelcast.errors import HazelcastError, InvalidConfigurationError
 
 _logger = logging.getLogger(__name__)
 
 DEFAULT_PORT = 5701
 INFINITE_TRY_COUNT = 2**31 - 1
 
-
-class InvalidConfigurationError(HazelcastError, ValueError):
-    """A configuration value is invalid, or configs that must agree do not."""
+__all__ = ["CNAMEAnswer", "CNAMEResolutionError", "CNAMEResolver", "ClusterConfig", "FailoverConfig",
+           "InvalidConfigurationError"]
 
 
 class CNAMEResolutionError(HazelcastError):
