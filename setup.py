@@ -27,12 +27,14 @@ TRACE = _flags.flag_enabled(_flags.CYTHON_TRACE_VAR)
 
 
 class OptionalBuildExt(build_ext):
-    """Turns a failed extension build into a pure-Python install unless extensions are required."""
+    """Cythonizes (only when extensions are actually built, so an sdist never regenerates C) and turns a failed
+    extension build into a pure-Python install unless extensions are required."""
 
     def run(self):
         try:
+            self.extensions = _cythonize(self.extensions)
             super().run()
-        except Exception as e:  # compiler missing or broken
+        except Exception as e:  # Cython or the compiler missing or broken
             if REQUIRE_EXTENSIONS:
                 raise
             self._report(e)
@@ -51,29 +53,31 @@ class OptionalBuildExt(build_ext):
               "installing the pure-Python fallback ***", file=sys.stderr)
 
 
-def _extensions():
-    if NO_EXTENSIONS:
-        print("*** hazelcast-aio: pure-Python build (HAZELCAST_NO_EXTENSIONS) ***", file=sys.stderr)
-        return []
-    try:
-        from Cython.Build import cythonize
-        from setuptools import Extension
-    except ImportError:
-        if REQUIRE_EXTENSIONS:
-            raise
-        print("*** hazelcast-aio: Cython is not installed; pure-Python build ***", file=sys.stderr)
-        return []
-    macros = [("CYTHON_TRACE_NOGIL", "1")] if TRACE else []
-    extra = [] if os.name == "nt" else ["-O2"]
-    exts = [
-        Extension("hazelcast._codec", ["src/_codec.pyx"], define_macros=macros, extra_compile_args=extra),
-        Extension("hazelcast._framing", ["src/_framing.pyx"], define_macros=macros, extra_compile_args=extra),
-    ]
+def _cythonize(extensions):
+    from Cython.Build import cythonize
+
     directives = {"language_level": "3", "embedsignature": True}
     if TRACE:
         directives["linetrace"] = True
     # force: the generated C depends on the directives (tracing), which cythonize does not track
-    return cythonize(exts, compiler_directives=directives, include_path=["src"], quiet=True, force=True)
+    generated = cythonize(extensions, compiler_directives=directives, include_path=["src"], quiet=True, force=True)
+    for ext, gen in zip(extensions, generated):  # keep setuptools' Extension objects, point them at the C files
+        ext.sources = gen.sources
+    return extensions
+
+
+def _extensions():
+    if NO_EXTENSIONS:
+        print("*** hazelcast-aio: pure-Python build (HAZELCAST_NO_EXTENSIONS) ***", file=sys.stderr)
+        return []
+    from setuptools import Extension
+
+    macros = [("CYTHON_TRACE_NOGIL", "1")] if TRACE else []
+    extra = [] if os.name == "nt" else ["-O2"]
+    return [
+        Extension("hazelcast._codec", ["src/_codec.pyx"], define_macros=macros, extra_compile_args=extra),
+        Extension("hazelcast._framing", ["src/_framing.pyx"], define_macros=macros, extra_compile_args=extra),
+    ]
 
 
 setup(ext_modules=_extensions(), cmdclass={"build_ext": OptionalBuildExt})

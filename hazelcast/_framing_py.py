@@ -281,15 +281,21 @@ class ClientMessage:
                 f"fixed-size field of {size} bytes at offset {offset} is outside a {length}-byte initial frame"
             )
 
+    def _set(self, s: struct.Struct, kind: str, offset: int, value: Any) -> None:
+        self._check_initial(offset, s.size)
+        try:
+            data = s.pack(value)
+        except (struct.error, OverflowError, TypeError):
+            raise ProtocolError(f"cannot encode {value!r} as {kind}") from None
+        self._writable()[6 + offset : 6 + offset + s.size] = data
+
     def set_uint8(self, offset: int, value: int) -> None:
         """Write an unsigned byte at content ``offset`` of the initial frame."""
-        self._check_initial(offset, 1)
-        _U8.pack_into(self._writable(), 6 + offset, value)
+        self._set(_U8, "uint8", offset, value)
 
     def set_int8(self, offset: int, value: int) -> None:
         """Write a signed byte at content ``offset`` of the initial frame."""
-        self._check_initial(offset, 1)
-        _I8.pack_into(self._writable(), 6 + offset, value)
+        self._set(_I8, "int8", offset, value)
 
     def set_bool(self, offset: int, value: bool) -> None:
         """Write a boolean byte at content ``offset`` of the initial frame."""
@@ -298,13 +304,11 @@ class ClientMessage:
 
     def set_int32(self, offset: int, value: int) -> None:
         """Write a little-endian int32 at content ``offset`` of the initial frame."""
-        self._check_initial(offset, 4)
-        _I32.pack_into(self._writable(), 6 + offset, value)
+        self._set(_I32, "int32", offset, value)
 
     def set_int64(self, offset: int, value: int) -> None:
         """Write a little-endian int64 at content ``offset`` of the initial frame."""
-        self._check_initial(offset, 8)
-        _I64.pack_into(self._writable(), 6 + offset, value)
+        self._set(_I64, "int64", offset, value)
 
     def set_uuid(self, offset: int, value: Optional[_uuid.UUID]) -> None:
         """Write a 17-byte nullable UUID at content ``offset`` of the initial frame."""
@@ -312,6 +316,8 @@ class ClientMessage:
         if value is None:
             _UUID.pack_into(self._writable(), 6 + offset, 1, 0, 0)
             return
+        if not isinstance(value, _uuid.UUID):
+            raise ProtocolError(f"cannot encode {value!r} as a UUID")
         v = value.int
         msb = v >> 64
         lsb = v & 0xFFFFFFFFFFFFFFFF
@@ -329,7 +335,7 @@ class ClientMessage:
 
     @message_type.setter
     def message_type(self, value: int) -> None:
-        self.set_int32(TYPE_FIELD_OFFSET, value)
+        self._set(_I32, "int32", TYPE_FIELD_OFFSET, value)
 
     @property
     def correlation_id(self) -> int:
@@ -339,7 +345,7 @@ class ClientMessage:
 
     @correlation_id.setter
     def correlation_id(self, value: int) -> None:
-        self.set_int64(CORRELATION_ID_FIELD_OFFSET, value)
+        self._set(_I64, "int64", CORRELATION_ID_FIELD_OFFSET, value)
 
     @property
     def partition_id(self) -> int:
@@ -349,7 +355,7 @@ class ClientMessage:
 
     @partition_id.setter
     def partition_id(self, value: int) -> None:
-        self.set_int32(PARTITION_ID_FIELD_OFFSET, value)
+        self._set(_I32, "int32", PARTITION_ID_FIELD_OFFSET, value)
 
     @property
     def backup_acks(self) -> int:

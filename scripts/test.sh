@@ -17,7 +17,8 @@ fi
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q -r requirements/test.txt
 
-scripts/ensure_iproute2.sh  # `ip`, for the network namespaces of the ICMP tests
+echo "== system packages"
+./scripts/setup_system.sh
 
 echo "== building the compiled extensions (required, traced for coverage)"
 HAZELCAST_REQUIRE_EXTENSIONS=1 HAZELCAST_CYTHON_TRACE=1 .venv/bin/python setup.py -q build_ext --inplace --force
@@ -30,7 +31,7 @@ HAZELCAST_REQUIRE_EXTENSIONS=1 .venv/bin/python -m pytest tests/ --cov=hazelcast
 if [ "$#" -eq 0 ]; then
   echo "== coverage gate"
   .venv/bin/python -m coverage report --fail-under=95 \
-    --include="hazelcast/_framing_py.py,hazelcast/_codec_py.py,src/_framing.pyx,src/_codec.pyx"
+    --include="hazelcast/_framing_py.py,hazelcast/_codec_py.py,src/_framing.pyx,src/_codec.pyx,hazelcast/protocol/codecs/*.py"
   .venv/bin/python -m coverage report --fail-under=95 \
     --include="hazelcast/network/failure_detector.py,hazelcast/network/icmp.py,hazelcast/network/phi_accrual.py"
 fi

@@ -13,6 +13,7 @@ exception. Every length read from the wire is checked before it is used, written
 from cpython.buffer cimport PyBUF_SIMPLE, PyBuffer_Release, PyObject_GetBuffer
 from cpython.bytearray cimport PyByteArray_AS_STRING, PyByteArray_GET_SIZE, PyByteArray_Resize
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
+from cpython.number cimport PyIndex_Check
 from cpython.unicode cimport PyUnicode_DecodeUTF8
 from libc.stdint cimport int32_t, int64_t, uint8_t, uint16_t, uint32_t, uint64_t
 from libc.string cimport memcpy, memset
@@ -101,6 +102,13 @@ cdef inline Py_ssize_t _len(object buf):
     if type(buf) is bytearray:
         return PyByteArray_GET_SIZE(buf)
     return PyBytes_GET_SIZE(buf)
+
+
+cdef inline object _index(object value):
+    # struct.pack accepts exactly the objects with __index__ for integer formats; so do we
+    if PyIndex_Check(value):
+        return value
+    raise TypeError("an integer is required")
 
 
 def _check_max_message_size(value):
@@ -397,27 +405,55 @@ cdef class ClientMessage:
 
     def set_uint8(self, Py_ssize_t offset, value):
         """Write an unsigned byte at content ``offset`` of the initial frame."""
-        cdef uint8_t v = value
+        cdef uint8_t* p = self._initial(offset, 1, False)
+        cdef uint8_t v
+        try:
+            v = _index(value)
+        except (OverflowError, TypeError):
+            raise ProtocolError(f"cannot encode {value!r} as uint8") from None
         self._initial(offset, 1, True)[0] = v
 
     def set_int8(self, Py_ssize_t offset, value):
         """Write a signed byte at content ``offset`` of the initial frame."""
-        cdef signed char v = value
+        cdef uint8_t* p = self._initial(offset, 1, False)
+        cdef signed char v
+        try:
+            v = _index(value)
+        except (OverflowError, TypeError):
+            raise ProtocolError(f"cannot encode {value!r} as int8") from None
         self._initial(offset, 1, True)[0] = <uint8_t>v
 
     def set_bool(self, Py_ssize_t offset, value):
         """Write a boolean byte at content ``offset`` of the initial frame."""
         self._initial(offset, 1, True)[0] = 1 if value else 0
 
+    cdef int _set_i32(self, Py_ssize_t offset, object value) except -1:
+        self._initial(offset, 4, False)
+        cdef int32_t v
+        try:
+            v = _index(value)
+        except (OverflowError, TypeError):
+            raise ProtocolError(f"cannot encode {value!r} as int32") from None
+        _put_i32(self._initial(offset, 4, True), v)
+        return 0
+
+    cdef int _set_i64(self, Py_ssize_t offset, object value) except -1:
+        self._initial(offset, 8, False)
+        cdef int64_t v
+        try:
+            v = _index(value)
+        except (OverflowError, TypeError):
+            raise ProtocolError(f"cannot encode {value!r} as int64") from None
+        _put_i64(self._initial(offset, 8, True), v)
+        return 0
+
     def set_int32(self, Py_ssize_t offset, value):
         """Write a little-endian int32 at content ``offset`` of the initial frame."""
-        cdef int32_t v = value
-        _put_i32(self._initial(offset, 4, True), v)
+        self._set_i32(offset, value)
 
     def set_int64(self, Py_ssize_t offset, value):
         """Write a little-endian int64 at content ``offset`` of the initial frame."""
-        cdef int64_t v = value
-        _put_i64(self._initial(offset, 8, True), v)
+        self._set_i64(offset, value)
 
     def set_uuid(self, Py_ssize_t offset, value):
         """Write a 17-byte nullable UUID at content ``offset`` of the initial frame."""
@@ -429,6 +465,8 @@ cdef class ClientMessage:
             _put_i64(p + 1, 0)
             _put_i64(p + 9, 0)
             return
+        if not isinstance(value, _uuid.UUID):
+            raise ProtocolError(f"cannot encode {value!r} as a UUID")
         v = value.int
         msb = v >> 64
         lsb = v & 0xFFFFFFFFFFFFFFFF
@@ -444,8 +482,7 @@ cdef class ClientMessage:
 
     @message_type.setter
     def message_type(self, value):
-        cdef int32_t v = value
-        _put_i32(self._initial(0, 4, True), v)
+        self._set_i32(0, value)
 
     @property
     def correlation_id(self):
@@ -454,8 +491,7 @@ cdef class ClientMessage:
 
     @correlation_id.setter
     def correlation_id(self, value):
-        cdef int64_t v = value
-        _put_i64(self._initial(4, 8, True), v)
+        self._set_i64(4, value)
 
     @property
     def partition_id(self):
@@ -464,8 +500,7 @@ cdef class ClientMessage:
 
     @partition_id.setter
     def partition_id(self, value):
-        cdef int32_t v = value
-        _put_i32(self._initial(12, 4, True), v)
+        self._set_i32(12, value)
 
     @property
     def backup_acks(self):
@@ -481,7 +516,7 @@ cdef class ClientMessage:
 
     @flags.setter
     def flags(self, value):
-        cdef uint16_t v = value
+        cdef uint16_t v = value & 0xFFFF
         if _len(self._buf) < HDR:
             raise ProtocolError("message has no frames")
         self._writable()

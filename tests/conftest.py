@@ -7,6 +7,7 @@ Every test that takes ``framing`` or ``codec`` runs once per backend (ids ``comp
 from __future__ import annotations
 
 import importlib
+import os
 from types import ModuleType
 from typing import Optional, Tuple
 
@@ -25,6 +26,12 @@ def _load(name: str) -> Optional[ModuleType]:
         if REQUIRE_EXTENSIONS:
             raise
         return None
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    import hazelcast
+
+    return f"hazelcast-aio backend: {hazelcast.BACKEND}, package: {os.path.dirname(hazelcast.__file__)}"
 
 
 COMPILED_FRAMING = _load("hazelcast._framing")

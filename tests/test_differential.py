@@ -130,6 +130,8 @@ def test_reader_valid_streams_split_anywhere(framing_pair, sample, cuts):
 
 # -- ClientMessage --------------------------------------------------------------------------------------------------
 
+ODD_VALUES = st.sampled_from([1.5, "x", None, True, b"\x01"])
+
 MESSAGE_OPS = st.lists(
     st.one_of(
         st.tuples(st.just("append_frame"), st.binary(max_size=12), st.integers(0, 0xFFFF)),
@@ -140,11 +142,14 @@ MESSAGE_OPS = st.lists(
         st.tuples(st.just("append_null")),
         st.tuples(st.just("append_begin")),
         st.tuples(st.just("append_end")),
-        st.tuples(st.just("set_int32"), st.integers(-2, 40), st.integers(-(2**31), 2**31 - 1)),
-        st.tuples(st.just("set_int64"), st.integers(-2, 40), st.integers(-(2**63), 2**63 - 1)),
-        st.tuples(st.just("set_uint8"), st.integers(-2, 40), st.integers(0, 255)),
+        st.tuples(st.just("set_int32"), st.integers(-2, 40), st.one_of(st.integers(-(2**33), 2**33), ODD_VALUES)),
+        st.tuples(st.just("set_int64"), st.integers(-2, 40), st.one_of(st.integers(-(2**65), 2**65), ODD_VALUES)),
+        st.tuples(st.just("set_uint8"), st.integers(-2, 40), st.one_of(st.integers(-5, 300), ODD_VALUES)),
+        st.tuples(st.just("set_int8"), st.integers(-2, 40), st.one_of(st.integers(-200, 200), ODD_VALUES)),
+        st.tuples(st.sampled_from(["correlation_id", "partition_id", "message_type", "flags"]),
+                  st.one_of(st.integers(-(2**65), 2**65), ODD_VALUES), st.just("=")),
         st.tuples(st.just("set_bool"), st.integers(-2, 40), st.booleans()),
-        st.tuples(st.just("set_uuid"), st.integers(-2, 40), st.one_of(st.none(), st.uuids())),
+        st.tuples(st.just("set_uuid"), st.integers(-2, 40), st.one_of(st.none(), st.uuids(), ODD_VALUES)),
         st.tuples(st.just("next_frame")),
         st.tuples(st.just("skip_frame")),
         st.tuples(st.just("read_string")),
@@ -174,6 +179,9 @@ def apply_message_ops(module, start: Tuple[int, int, int], ops) -> List[Tuple[st
     msg = module.ClientMessage.create_request(mtype, pid, fixed)
     results = []
     for op, *args in ops:
+        if args[-1:] == ["="]:
+            results.append(outcome(lambda: setattr(msg, op, args[0])))
+            continue
         attr = getattr(msg, op)
         results.append(outcome(lambda: attr(*args) if callable(attr) else attr))
     results.append(outcome(msg.to_bytes))

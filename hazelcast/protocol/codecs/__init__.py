@@ -1,0 +1,1 @@
+"""Codecs: one short module per protocol service, built on :mod:`hazelcast.protocol.codecs.builtin`."""

@@ -1,0 +1,207 @@
+"""Failover configuration and CNAME resolution, against a real DNS server (dnsmasq) on loopback."""
+
+from __future__ import annotations
+
+import pytest
+
+from hazelcast.failover import (
+    INFINITE_TRY_COUNT,
+    ClusterConfig,
+    CNAMEResolutionError,
+    CNAMEResolver,
+    FailoverConfig,
+    InvalidConfigurationError,
+)
+from hazelcast.testing.dns import DnsmasqServer
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def dns_server():
+    server = DnsmasqServer(ttl=30)
+    server.hosts.update({"blue.hz.test": "127.0.0.2", "green.hz.test": "127.0.0.3", "plain.hz.test": "127.0.0.4"})
+    server.cnames["cluster.hz.test"] = "blue.hz.test"
+    server.start()
+    yield server
+    server.close()
+
+
+def resolver_for(server: DnsmasqServer, name: str = "cluster.hz.test", **kwargs) -> CNAMEResolver:
+    return CNAMEResolver(name, nameservers=[server.address], port=server.port, timeout=1.0, **kwargs)
+
+
+# -- ClusterConfig ----------------------------------------------------------------------------------------------------
+
+
+def test_cluster_config_defaults_and_addresses():
+    c = ClusterConfig(cluster_name="blue", cluster_members=["127.0.0.1:5701", "[::1]:5702", "localhost"])
+    assert c.cluster_members == ("127.0.0.1:5701", "[::1]:5702", "localhost")
+    assert not c.is_cname_cluster
+    assert ClusterConfig(cluster_name="g", cname="cluster.hz.test").is_cname_cluster
+
+
+@pytest.mark.parametrize("kwargs,match", [
+    ({"cluster_name": ""}, "cluster_name"),
+    ({"cluster_name": 5}, "cluster_name"),
+    ({"cluster_members": "127.0.0.1"}, "not a string"),
+    ({"cluster_members": [""]}, "non-empty"),
+    ({"cluster_members": ["[::1"]}, "unterminated"),
+    ({"cluster_members": ["[::1]5701"]}, "invalid member address"),
+    ({"cluster_members": [":5701"]}, "no host"),
+    ({"cluster_members": ["host:99999"]}, "invalid port"),
+    ({"cluster_members": ["host:abc"]}, "invalid port"),
+    ({"cluster_members": []}, "neither"),
+    ({"cluster_members": ["a"], "cname": "x.test"}, "not both"),
+    ({"cname": "a..b"}, "invalid cname"),
+    ({"cname": "x.test", "port": 0}, "port"),
+    ({"cname": "x.test", "port": True}, "port"),
+    ({"cname": "x.test", "priority": "high"}, "priority"),
+    ({"cname": "x.test", "username": "u"}, "together"),
+])
+def test_cluster_config_validation(kwargs, match):
+    with pytest.raises(InvalidConfigurationError, match=match):
+        ClusterConfig(**kwargs)
+
+
+# -- FailoverConfig ---------------------------------------------------------------------------------------------------
+
+
+def clusters(*names, priorities=None):
+    priorities = priorities or [0] * len(names)
+    return [ClusterConfig(cluster_name=n, cluster_members=[f"127.0.0.1:{5701 + i}"], priority=p)
+            for i, (n, p) in enumerate(zip(names, priorities))]
+
+
+def test_round_robin_as_java_client_failover_config():
+    config = FailoverConfig(try_count=2, clusters=clusters("A", "B", "C"))
+    order = [config.get_current_cluster().cluster_name]
+    for _ in range(config.max_attempts - 1):
+        order.append(config.switch_to_next_cluster().cluster_name)
+    assert order == ["A", "B", "C", "A", "B", "C"]
+    assert config.max_attempts == 6
+    config.reset()
+    config.switch_to_next_cluster()  # disconnected from A, now on B
+    assert [config.switch_to_next_cluster().cluster_name for _ in range(3)] == ["C", "A", "B"]
+
+
+def test_priority_order_is_stable():
+    config = FailoverConfig()
+    for c in clusters("low1", "high", "low2", "mid", priorities=[5, 0, 5, 1]):
+        config.add_cluster(c)
+    assert [c.cluster_name for c in config.clusters] == ["high", "mid", "low1", "low2"]
+    assert config.add_cname_cluster("dns", "cluster.hz.test", priority=1) is config
+    assert [c.cluster_name for c in config.clusters] == ["high", "mid", "dns", "low1", "low2"]
+
+
+def test_failover_config_validation():
+    assert FailoverConfig().try_count == INFINITE_TRY_COUNT
+    for bad in (0, -1, True, 1.5):
+        with pytest.raises(InvalidConfigurationError, match="try_count"):
+            FailoverConfig(try_count=bad)
+    with pytest.raises(InvalidConfigurationError, match="cname_check_interval"):
+        FailoverConfig(cname_check_interval=0)
+    empty = FailoverConfig()
+    for call in (empty.get_current_cluster, empty.switch_to_next_cluster, lambda: empty.max_attempts):
+        with pytest.raises(InvalidConfigurationError, match="no clusters"):
+            call()
+    with pytest.raises(InvalidConfigurationError, match="ClusterConfig"):
+        empty.add_cluster({"cluster_name": "x"})
+    with pytest.raises(InvalidConfigurationError, match="not a CNAME"):
+        empty.resolver_for(clusters("A")[0])
+
+
+async def test_static_cluster_addresses():
+    config = FailoverConfig(clusters=clusters("A", "B"))
+    assert await config.get_cluster_addresses() == ["127.0.0.1:5701"]
+    assert await config.get_cluster_addresses(config.clusters[1]) == ["127.0.0.1:5702"]
+
+
+# -- CNAMEResolver (real dnsmasq) -------------------------------------------------------------------------------------
+
+
+async def test_resolves_cname_target_and_addresses(dns_server):
+    answer = await resolver_for(dns_server).resolve()
+    assert answer.name == "cluster.hz.test"
+    assert answer.target == "blue.hz.test"
+    assert answer.addresses == ("127.0.0.2",)
+    assert answer.ttl == 30
+    assert not answer.stale
+
+
+async def test_cache_hit_sends_no_query(dns_server):
+    clock = FakeClock()
+    resolver = resolver_for(dns_server, clock=clock)
+    first = await resolver.resolve()
+    clock.now += 29
+    assert await resolver.resolve() is first
+    assert resolver.queries == 1
+    assert dns_server.query_count("cluster.hz.test") == 1
+    clock.now += 2  # the TTL has run out
+    await resolver.resolve()
+    assert resolver.queries == 2
+    assert dns_server.query_count("cluster.hz.test") == 2
+
+
+async def test_refresh_queries_and_follows_a_cname_flip(dns_server):
+    resolver = resolver_for(dns_server)
+    assert (await resolver.resolve()).target == "blue.hz.test"
+    dns_server.set_cname("cluster.hz.test", "green.hz.test")
+    assert (await resolver.resolve()).target == "blue.hz.test"  # cached
+    answer = await resolver.refresh()
+    assert (answer.target, answer.addresses) == ("green.hz.test", ("127.0.0.3",))
+    assert resolver.last_answer is answer
+    assert resolver.queries == 2
+
+
+async def test_name_without_cname_resolves_to_itself(dns_server):
+    answer = await resolver_for(dns_server, "plain.hz.test").resolve()
+    assert (answer.target, answer.addresses) == ("plain.hz.test", ("127.0.0.4",))
+
+
+async def test_unknown_name_is_a_clear_error(dns_server):
+    with pytest.raises(CNAMEResolutionError, match="missing.hz.test"):
+        await resolver_for(dns_server, "missing.hz.test").resolve()
+
+
+async def test_failure_keeps_last_good_answer_for_the_grace_period(dns_server):
+    clock = FakeClock()
+    resolver = resolver_for(dns_server, clock=clock, grace_period=60)
+    good = await resolver.resolve()
+    dns_server.stop()
+    with pytest.raises(CNAMEResolutionError):
+        await resolver.refresh()
+    clock.now += 45  # TTL (30 s) over, grace (60 s) not
+    stale = await resolver.resolve()
+    assert stale.stale and stale.target == good.target and stale.addresses == good.addresses
+    clock.now += 20  # grace over
+    with pytest.raises(CNAMEResolutionError):
+        await resolver.resolve()
+    dns_server.start()
+    assert (await resolver.resolve()).stale is False
+
+
+async def test_failover_config_resolves_cname_clusters(dns_server):
+    config = FailoverConfig(dns_nameservers=[dns_server.address], dns_port=dns_server.port, dns_timeout=1.0)
+    config.add_cname_cluster("dns-cluster", "cluster.hz.test", port=5710)
+    assert await config.get_cluster_addresses() == ["127.0.0.2:5710"]
+    resolver = config.resolver_for(config.get_current_cluster())
+    assert config.resolver_for(config.get_current_cluster()) is resolver
+    dns_server.set_cname("cluster.hz.test", "green.hz.test")
+    await resolver.refresh()
+    assert await config.get_cluster_addresses() == ["127.0.0.3:5710"]
+
+
+def test_resolver_validation():
+    for kwargs in ({"timeout": 0}, {"grace_period": -1}):
+        with pytest.raises(InvalidConfigurationError):
+            CNAMEResolver("x.test", **kwargs)
+    with pytest.raises(InvalidConfigurationError, match="invalid DNS name"):
+        CNAMEResolver("a..b")
+    assert CNAMEResolver("x.test").name == "x.test"
