@@ -16,11 +16,9 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q -r requirements/test.txt
-./scripts/fetch_hazelcast.sh  # the pinned member jar for the integration tests (.cache/hazelcast/)
 
 echo "== system packages"
 ./scripts/setup_system.sh
-scripts/ensure_iproute2.sh  # `ip`, for the network namespaces of the ICMP tests
 
 echo "== building the compiled extensions (required, traced for coverage)"
 HAZELCAST_REQUIRE_EXTENSIONS=1 HAZELCAST_CYTHON_TRACE=1 .venv/bin/python setup.py -q build_ext --inplace --force

@@ -18,7 +18,7 @@ from hazelcast.network.failure_detector import (
     _calculate_checksum,
 )
 from hazelcast.network.phi_accrual import PhiAccrualFailureDetector
-from tests.fake_connections import FakeClock, FakeConnection
+from _fake_connections import FakeClock, FakeConnection
 
 
 class Pings:

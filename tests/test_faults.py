@@ -11,7 +11,7 @@ from hazelcast.errors import ClientNotActiveError, ClientOfflineError, Hazelcast
 from hazelcast.lifecycle import LifecycleState
 from hazelcast.network.connection_manager import ClientConnectionState
 from hazelcast.network.wait_strategy import WaitStrategy
-from tests.test_connection_manager import Harness, eventually
+from test_connection_manager import Harness, eventually
 
 pytestmark = pytest.mark.integration
 

@@ -34,7 +34,7 @@ from hazelcast.network.icmp import (
     parse_echo_reply,
     parse_ipv4_packet,
 )
-from tests.netns import new_namespace, run_in_namespace, set_sysctl
+from _netns import new_namespace, run_in_namespace, set_sysctl
 
 V4, V6 = socket.AF_INET, socket.AF_INET6
 

@@ -17,8 +17,8 @@ import pytest
 from hazelcast.errors import TargetDisconnectedError
 from hazelcast.network.failure_detector import IcmpPingConfig, IcmpPingManager, PingFailureDetector
 from hazelcast.network.icmp import IcmpMode, IcmpNotAvailableError, IcmpPinger
-from tests.fake_connections import FakeConnection
-from tests.netns import VethPeer, new_namespace, new_veth_peer, remove_stale_namespaces, run_in_namespace
+from _fake_connections import FakeConnection
+from _netns import VethPeer, new_namespace, new_veth_peer, remove_stale_namespaces, run_in_namespace
 
 ENABLED = IcmpPingConfig(enabled=True, timeout=0.5, interval=1.0, max_attempts=2)
 

@@ -14,7 +14,7 @@ from hazelcast.network.address import Address
 from hazelcast.network.connection import Connection, ConnectionOptions
 from hazelcast.network.ssl_config import SSLConfig
 from hazelcast.protocol.codecs.client import decode_authentication_response, encode_authentication_request
-from tests.tls_terminator import TLSTerminator
+from _tls_terminator import TLSTerminator
 
 
 @pytest.fixture(scope="module")

@@ -40,7 +40,7 @@ _libc = ctypes.CDLL(None, use_errno=True)
 def _ip(*args: str, check: bool = True) -> subprocess.CompletedProcess:
     ip = shutil.which("ip")
     if ip is None:
-        pytest.fail("the ICMP tests need iproute2's `ip` (scripts/ensure_iproute2.sh installs it)")
+        pytest.fail("the ICMP tests need iproute2's `ip` (scripts/setup_system.sh installs iproute2)")
     result = subprocess.run([ip, *args], capture_output=True, text=True)
     if check and result.returncode != 0:
         pytest.fail(f"`ip {' '.join(args)}` failed ({result.returncode}): {result.stderr.strip()} -- the ICMP "
