@@ -16,6 +16,7 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q -r requirements/test.txt
+./scripts/fetch_hazelcast.sh  # the pinned member jar for the integration tests (.cache/hazelcast/)
 
 echo "== system packages"
 ./scripts/setup_system.sh
