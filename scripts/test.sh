@@ -30,4 +30,9 @@ if [ "$#" -eq 0 ]; then
   echo "== coverage gate"
   .venv/bin/python -m coverage report --fail-under=95 \
     --include="hazelcast/_framing_py.py,hazelcast/_codec_py.py,src/_framing.pyx,src/_codec.pyx"
+  for module in address cluster_view_listener connection connection_manager direct_invoker load_balancer \
+      socket_interceptor ssl_config wait_strategy; do  # the network layer, module by module
+    .venv/bin/python -m coverage report --fail-under=95 --include="hazelcast/network/$module.py" >/dev/null \
+      || { .venv/bin/python -m coverage report --include="hazelcast/network/$module.py"; exit 1; }
+  done
 fi
