@@ -528,11 +528,16 @@ async def test_backpressure_pauses_and_resumes_writes():
         big.append_bytes(bytes(64 * 1024))
         size = len(big.to_bytes())
         sent = 0
-        while not c.write_paused and sent < 500:  # the peer does not read: the buffers fill up
+        for _ in range(1000):  # the peer does not read: fill the buffers until writing stays paused
+            if c.write_paused:
+                await asyncio.sleep(0.2)
+                if c.write_paused:
+                    break
+                continue
             assert await c.send(big)
             sent += 1
             await asyncio.sleep(0.001)
-        assert c.write_paused and sent < 500
+        assert c.write_paused and sent < 1000
         assert c.send_sync(big)  # queued, not written while paused
         assert len(c._pending) == 1
         blocked = asyncio.ensure_future(c.send(big))
