@@ -528,11 +528,16 @@ async def test_backpressure_pauses_and_resumes_writes():
         big.append_bytes(bytes(64 * 1024))
         size = len(big.to_bytes())
         sent = 0
-        while not c.write_paused and sent < 500:  # the peer does not read: the buffers fill up
+        for _ in range(1000):  # the peer does not read: fill the buffers until writing stays paused
+            if c.write_paused:
+                await asyncio.sleep(0.2)
+                if c.write_paused:
+                    break
+                continue
             assert await c.send(big)
             sent += 1
             await asyncio.sleep(0.001)
-        assert c.write_paused and sent < 500
+        assert c.write_paused and sent < 1000
         assert c.send_sync(big)  # queued, not written while paused
         assert len(c._pending) == 1
         blocked = asyncio.ensure_future(c.send(big))
@@ -582,3 +587,109 @@ async def test_no_tasks_or_sockets_left_after_many_connections():
         gc.collect()
         assert len(os.listdir("/proc/self/fd")) == fds_before
         assert len(asyncio.all_tasks()) == tasks_before
+
+
+# -- corners ---------------------------------------------------------------------------------------------------
+
+
+async def test_connect_timeout_while_the_tcp_handshake_hangs():
+    # a listener whose accept queue is full drops further SYNs: the TCP connect itself hangs
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(0)
+    port = listener.getsockname()[1]
+    fillers = []
+    try:
+        for _ in range(4):
+            s = socket.socket()
+            s.setblocking(False)
+            s.connect_ex(("127.0.0.1", port))
+            fillers.append(s)
+        await asyncio.sleep(0.1)
+        c = Connection(Address("127.0.0.1", port), Recorder(), options=ConnectionOptions(connect_timeout=0.3))
+        with pytest.raises(HazelcastIOError, match="timed out"):
+            await c.connect()
+        assert c.state is ConnectionState.CLOSED
+    finally:
+        for s in fillers:
+            s.close()
+        listener.close()
+
+
+async def test_closed_right_after_the_preamble():
+    async with LoopbackServer() as server:
+        holder = {}
+
+        class CloseSoon(SocketInterceptor):
+            def on_connect(self, connection):
+                # runs before the connect task resumes: the connection is closed when connect() looks again
+                asyncio.get_running_loop().call_soon(
+                    lambda: holder.setdefault("t", asyncio.ensure_future(connection.close("raced", None)))
+                )
+
+        c = Connection(server.address, Recorder(), options=ConnectionOptions(interceptor=CloseSoon()))
+        with pytest.raises(HazelcastIOError, match="closed while connecting: raced"):
+            await c.connect()
+        await holder["t"]
+
+
+async def test_data_after_close_is_ignored_and_double_close_soon_is_one_close():
+    async with LoopbackServer() as server:
+        recorder = Recorder()
+        c = Connection(server.address, recorder)
+        await c.connect()
+        c._close_soon("first", None)
+        c._close_soon("second", None)
+        await c.wait_closed()
+        assert c.close_reason == "first"
+        buf = c.get_buffer(-1)
+        ping = encode_ping_request()
+        ping.correlation_id = 1
+        data = ping.to_bytes()
+        buf[: len(data)] = data
+        c.buffer_updated(len(data))
+        assert recorder.messages == []
+
+
+async def test_a_cancelled_handshake_waiter_swallows_the_response():
+    async with LoopbackServer() as server:
+
+        async def answer(reader, writer):
+            await reader.read(3)
+            m = ClientMessage.create_request(0x000101, -1, 0)
+            await asyncio.sleep(0.05)
+            writer.write(m.to_bytes())
+
+        server.on_accept = answer
+        recorder = Recorder()
+        c = Connection(server.address, recorder)
+        await c.connect()
+        waiter = c.expect_handshake_response()
+        waiter.cancel()
+        await asyncio.sleep(0.2)
+        assert recorder.messages == []  # the late response never reaches the handler
+        await c.close()
+
+
+async def test_cancelled_sender_while_paused():
+    c = Connection(Address("127.0.0.1", 1), Recorder())
+    c._state = ConnectionState.CONNECTED
+    c.pause_writing()
+    blocked = asyncio.ensure_future(c.send(encode_ping_request()))
+    await asyncio.sleep(0)
+    blocked.cancel()
+    await asyncio.sleep(0)
+    c.resume_writing()  # the cancelled waiter is skipped
+    assert blocked.cancelled()
+    c._state = ConnectionState.CLOSED
+
+
+async def test_wait_closed_before_any_close():
+    async with LoopbackServer() as server:
+        c = Connection(server.address, Recorder())
+        await c.connect()
+        waiter = asyncio.ensure_future(c.wait_closed())
+        await asyncio.sleep(0)
+        assert not waiter.done()
+        await c.close()
+        await waiter

@@ -125,7 +125,7 @@ async def test_frozen_member_is_dropped_by_the_heartbeat_and_rejoined(cluster_fa
 
 
 async def test_three_members_one_leaves_one_joins_one_connection_each(cluster_factory):
-    cluster = cluster_factory(size=3)
+    cluster = cluster_factory(size=3, properties={"hazelcast.max.no.heartbeat.seconds": "4"})
     async with Harness(cluster) as h:
         m = h.manager
 
@@ -135,24 +135,37 @@ async def test_three_members_one_leaves_one_joins_one_connection_each(cluster_fa
         def listed_members():
             return sorted(str(x.uuid) for x in h.cluster_service.members)
 
+        def member_of(conn):
+            return next(x for x in cluster.members if x.port == conn.remote_address.port)
+
         await eventually(lambda: len(h.cluster_service.members) == 3 and connected_members() == listed_members())
         assert len(m.get_active_connections()) == 3
-        victim = cluster.members[1]
-        victim_conn = m.get_connection_for_address(
-            next(c.remote_address for c in m.get_active_connections() if c.remote_address.port == victim.port)
-        )
-        victim.kill()
-        await victim_conn.wait_closed()
-        await eventually(lambda: len(h.cluster_service.members) == 2, timeout=60)
+        # 1. the member carrying the cluster view listener is killed: the listener moves to a live connection
+        carrier = m.cluster_view_connection
+        member_of(carrier).kill()
+        await carrier.wait_closed()
+        await eventually(lambda: m.cluster_view_connection not in (None, carrier))
+        await eventually(lambda: len(h.cluster_service.members) == 2, timeout=60)  # events still arrive
         await eventually(lambda: connected_members() == listed_members())
+        # 2. a member joins: the client connects to it in the background
         await cluster.add_member_async(60)
         await eventually(lambda: len(h.cluster_service.members) == 3, timeout=60)
         await eventually(lambda: connected_members() == listed_members(), timeout=30)
         assert len(m.get_active_connections()) == 3 and len(set(connected_members())) == 3
+        # 3. a member hangs: the others remove it, and the client closes its still-open connection to it
+        hung_conn = next(c for c in m.get_active_connections() if c is not m.cluster_view_connection)
+        hung = member_of(hung_conn)
+        hung.freeze()
+        try:
+            await asyncio.wait_for(hung_conn.wait_closed(), 60)
+        finally:
+            hung.thaw()
+        assert hung_conn.close_reason == "Member left the cluster"
+        assert isinstance(hung_conn.close_cause, TargetDisconnectedError)
+        await eventually(lambda: len(h.cluster_service.members) == 2 and connected_members() == listed_members())
         assert m.state is ClientConnectionState.CONNECTED
         assert h.lifecycle == [LifecycleState.CONNECTED]  # never fully disconnected
-        # the cluster view moved or stayed on a live connection
-        assert m.cluster_view_connection in m.get_active_connections()
+        hung.kill()
 
 
 async def test_single_member_routing_keeps_one_connection(cluster_factory):

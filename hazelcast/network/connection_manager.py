@@ -383,9 +383,6 @@ class ConnectionManager:
         return response
 
     async def _on_authenticated(self, connection: Connection, response: AuthenticationResponse) -> Optional[Connection]:
-        if self._state is ClientConnectionState.SHUTDOWN:
-            await connection.close("Client is shutting down", None)
-            return None
         member_uuid = response.member_uuid
         assert member_uuid is not None
         existing = self.get_connection(member_uuid)
