@@ -16,8 +16,8 @@ from hazelcast.network.connection_manager import ClientConnectionState
 from hazelcast.protocol import ClientMessage
 from hazelcast.protocol.codecs import client as c
 from hazelcast.protocol.errors import ErrorHolder
-from tests.fake_member import FakeMember, auth_response, members_view_event, response_frame
-from tests.test_connection_manager import Harness, eventually
+from _fake_member import FakeMember, auth_response, members_view_event, response_frame
+from test_connection_manager import Harness, eventually
 
 
 class Cluster:

@@ -166,7 +166,7 @@ async def test_cluster_view_listener_registration_moves_between_connections(capl
 def test_cluster_view_events_are_applied_and_junk_is_logged(caplog):
     cluster, partitions = ClusterService(), PartitionService()
     listener = ClusterViewListener(cluster, partitions, Registrar(), lambda: [])
-    from tests.fake_member import members_view_event
+    from _fake_member import members_view_event
     from hazelcast.protocol.codecs.custom import MemberInfo
     from hazelcast.network.address import Address
     import uuid
