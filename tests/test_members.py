@@ -1,6 +1,7 @@
 """The member launcher: the pinned jar, configs, free ports, start / kill / freeze / restart of real members."""
 
 import socket
+import os
 import subprocess
 
 import pytest
@@ -57,8 +58,10 @@ def test_main_fetch_and_usage(capsys):
     assert m._main([]) == 2
 
 
+@pytest.mark.integration
 def test_script_fetches_the_jar():
-    out = subprocess.run(["scripts/fetch_hazelcast.sh"], capture_output=True, text=True, check=True).stdout
+    script = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "scripts", "fetch_hazelcast.sh")
+    out = subprocess.run([script], capture_output=True, text=True, check=True).stdout
     assert out.strip().endswith(f"hazelcast-{m.HAZELCAST_VERSION}.jar")
 
 
