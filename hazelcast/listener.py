@@ -204,7 +204,7 @@ class ListenerService:
     async def _register_all_on(self, connection: Connection) -> None:
         async with self._lock:
             for registration_id, registration in list(self._registrations.items()):
-                if not connection.is_alive or not self._running:
+                if not connection.is_alive:
                     return
                 try:
                     await self._register_on(registration, connection)
@@ -228,15 +228,18 @@ class ListenerService:
         """
         self._check_running()
         async with self._lock:
-            registration = self._registrations.get(registration_id)
-            if registration is None:
-                return False
-            if not await self._remove_from_members(registration_id, registration):
-                return False
+            return await self._deregister(registration_id)
+
+    async def _deregister(self, registration_id: uuid.UUID) -> bool:
+        registration = self._registrations.get(registration_id)
+        if registration is None:
+            return False
+        removed = await self._remove_from_members(registration_id, registration)
+        if removed:
             del self._registrations[registration_id]
             if registration_id == self._backup_registration_id:
                 self._backup_registration_id = None
-            return True
+        return removed
 
     async def _remove_from_members(self, registration_id: uuid.UUID, registration: _Registration) -> bool:
         removed_everywhere = True

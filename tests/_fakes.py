@@ -95,6 +95,8 @@ class FakeConnection:
         self._closed = False
         self.close_reason: Optional[str] = None
         self.close_cause: Optional[BaseException] = None
+        self.responder: Optional[Callable[["FakeConnection", Any], None]] = registry.responder
+        """Called with each message sent (as read back from the wire): plays the member."""
 
     @property
     def is_alive(self) -> bool:
@@ -105,6 +107,8 @@ class FakeConnection:
             return False
         (wire,) = self._reader.feed(message.to_bytes())
         self.sent.append(wire)
+        if self.responder is not None:
+            self.responder(self, wire)
         return True
 
     def begin_close(self, reason: Optional[str] = None, cause: Optional[BaseException] = None) -> None:
@@ -144,6 +148,8 @@ class FakeRegistry:
         self.state = "INITIAL"
         self._next = 0
         self.random_calls = 0
+        self.responder: Optional[Callable[[FakeConnection, Any], None]] = None
+        """Given to every connection opened from now on."""
 
     def open(self, name: str = "", member_uuid: Optional[uuid.UUID] = None) -> FakeConnection:
         member_uuid = member_uuid or uuid.uuid4()
