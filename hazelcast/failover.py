@@ -12,10 +12,11 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import time
 from dataclasses import dataclass, field, replace
-from typing import Any, Callable, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import dns.asyncresolver
 import dns.exception
@@ -25,10 +26,24 @@ import dns.resolver
 
 from hazelcast.errors import HazelcastError, InvalidConfigurationError
 
+if TYPE_CHECKING:  # pragma: no cover
+    from hazelcast.config import Config
+
 _logger = logging.getLogger(__name__)
 
 DEFAULT_PORT = 5701
 INFINITE_TRY_COUNT = 2**31 - 1
+FAILOVER_DEFAULT_CLUSTER_CONNECT_TIMEOUT = 120.0
+"""Seconds a failover client tries one cluster before switching, when its config says "forever" (as in Java)."""
+
+_SSL_FIELDS = ("enabled", "cafile", "certfile", "keyfile", "password", "protocol", "ciphers", "check_hostname",
+               "server_hostname")
+CLUSTER_SPECIFIC_OPTIONS = frozenset(
+    {"cluster_name", "cluster_members", "creds_username", "creds_password", "socket_interceptor"}
+    | {f"ssl_{name}" for name in _SSL_FIELDS}
+)
+"""The client options in which the configs of a failover client may differ (Java allows cluster name, security,
+addresses, socket interceptor and TLS/discovery); every other option must be equal."""
 
 __all__ = ["CNAMEAnswer", "CNAMEResolutionError", "CNAMEResolver", "ClusterConfig", "FailoverConfig",
            "InvalidConfigurationError"]
@@ -241,6 +256,9 @@ class FailoverConfig:
 
     try_count: int = INFINITE_TRY_COUNT
     clusters: List[ClusterConfig] = field(default_factory=list)
+    base_config: Optional["Config"] = None
+    """The options every cluster shares (timeouts, routing, serialization, ...); a default ``Config`` when
+    ``None``. Its cluster-specific options are replaced by each cluster's in :meth:`to_client_config`."""
     cname_check_interval: float = 5.0
     dns_nameservers: Optional[Sequence[str]] = None
     dns_port: int = 53
@@ -252,6 +270,13 @@ class FailoverConfig:
             raise InvalidConfigurationError(f"try_count must be an int >= 1, got {self.try_count!r}")
         if self.cname_check_interval <= 0:
             raise InvalidConfigurationError("cname_check_interval must be positive")
+        if self.base_config is not None:
+            from hazelcast.config import Config, ReconnectMode
+
+            if not isinstance(self.base_config, Config):
+                raise InvalidConfigurationError(f"base_config must be a Config, got {type(self.base_config).__name__}")
+            if self.base_config.reconnect_mode == ReconnectMode.OFF:
+                raise InvalidConfigurationError("reconnect_mode OFF cannot be used with failover (as in Java)")
         clusters, self.clusters = list(self.clusters), []
         for cluster in clusters:
             self.add_cluster(cluster)
@@ -319,3 +344,87 @@ class FailoverConfig:
             return list(cluster.cluster_members)
         answer = await self.resolver_for(cluster).resolve()
         return [f"[{a}]:{cluster.port}" if ":" in a else f"{a}:{cluster.port}" for a in answer.addresses]
+
+    # -- client configs ------------------------------------------------------------------------------------------------
+
+    @classmethod
+    def from_configs(cls, configs: Sequence["Config"], *, try_count: int = INFINITE_TRY_COUNT,
+                     **options: Any) -> "FailoverConfig":
+        """A failover config from several client configs, tried in the given order.
+
+        The configs may differ only in :data:`CLUSTER_SPECIFIC_OPTIONS`; any other difference is an
+        :class:`InvalidConfigurationError` naming the option. The first config supplies the shared options.
+        """
+        from hazelcast.config import Config
+
+        configs = list(configs)
+        if not configs:
+            raise InvalidConfigurationError("from_configs needs at least one client config")
+        for config in configs:
+            if not isinstance(config, Config):
+                raise InvalidConfigurationError(f"expected a Config, got {type(config).__name__}")
+        first = configs[0]
+        for index, other in enumerate(configs[1:], start=1):
+            for f in dataclasses.fields(Config):
+                if f.name in CLUSTER_SPECIFIC_OPTIONS:
+                    continue
+                if getattr(first, f.name) != getattr(other, f.name):
+                    raise InvalidConfigurationError(
+                        f"client config {index} differs from config 0 in {f.name!r} "
+                        f"({getattr(other, f.name)!r} != {getattr(first, f.name)!r}); failover configs may differ "
+                        f"only in {', '.join(sorted(CLUSTER_SPECIFIC_OPTIONS))}"
+                    )
+        clusters = [cls._cluster_from(config) for config in configs]
+        return cls(try_count=try_count, clusters=clusters, base_config=first, **options)
+
+    @staticmethod
+    def _cluster_from(config: "Config") -> ClusterConfig:
+        from hazelcast.network.ssl_config import SSLConfig
+
+        ssl = SSLConfig(**{name: getattr(config, f"ssl_{name}") for name in _SSL_FIELDS})
+        return ClusterConfig(
+            cluster_name=config.cluster_name,
+            cluster_members=tuple(config.cluster_members) or ("127.0.0.1",),
+            username=config.creds_username,
+            password=config.creds_password,
+            ssl_config=ssl,
+            socket_interceptor=config.socket_interceptor,
+        )
+
+    def to_client_config(self, cluster: Optional[ClusterConfig] = None, *,
+                         addresses: Optional[Sequence[str]] = None) -> "Config":
+        """The client ``Config`` for ``cluster`` (default: the current one): the shared options of ``base_config``
+        with the cluster's name, addresses, credentials, TLS and socket interceptor.
+
+        A CNAME cluster's addresses are ``addresses`` when given, otherwise its resolver's last answer (call
+        :meth:`get_cluster_addresses` first). An infinite ``cluster_connect_timeout`` becomes
+        :data:`FAILOVER_DEFAULT_CLUSTER_CONNECT_TIMEOUT`, so that the client moves on to the next cluster.
+        """
+        from hazelcast.config import Config
+
+        cluster = cluster or self.get_current_cluster()
+        base = self.base_config if self.base_config is not None else Config()
+        if addresses is None:
+            if cluster.cname is None:
+                addresses = cluster.cluster_members
+            else:
+                answer = self.resolver_for(cluster).last_answer
+                if answer is None:
+                    raise InvalidConfigurationError(
+                        f"the addresses of CNAME cluster {cluster.cluster_name!r} are not resolved yet; "
+                        "call get_cluster_addresses() first"
+                    )
+                addresses = [f"[{a}]:{cluster.port}" if ":" in a else f"{a}:{cluster.port}" for a in answer.addresses]
+        changes: Dict[str, Any] = {
+            "cluster_name": cluster.cluster_name,
+            "cluster_members": list(addresses),
+            "creds_username": cluster.username,
+            "creds_password": cluster.password,
+        }
+        if cluster.ssl_config is not None:
+            changes.update({f"ssl_{name}": getattr(cluster.ssl_config, name) for name in _SSL_FIELDS})
+        if cluster.socket_interceptor is not None:
+            changes["socket_interceptor"] = cluster.socket_interceptor
+        if base.cluster_connect_timeout < 0:
+            changes["cluster_connect_timeout"] = FAILOVER_DEFAULT_CLUSTER_CONNECT_TIMEOUT
+        return dataclasses.replace(base, **changes)

@@ -205,3 +205,77 @@ def test_resolver_validation():
     with pytest.raises(InvalidConfigurationError, match="invalid DNS name"):
         CNAMEResolver("a..b")
     assert CNAMEResolver("x.test").name == "x.test"
+
+
+# -- client configs ---------------------------------------------------------------------------------------------------
+
+from hazelcast.config import Config, ReconnectMode  # noqa: E402
+from hazelcast.failover import CLUSTER_SPECIFIC_OPTIONS, FAILOVER_DEFAULT_CLUSTER_CONNECT_TIMEOUT  # noqa: E402
+from hazelcast.network.ssl_config import SSLConfig  # noqa: E402
+
+
+def test_from_configs_builds_clusters_in_order():
+    blue = Config(cluster_name="blue", cluster_members=["127.0.0.1:5701"], creds_username="u", creds_password="p",
+                  heartbeat_timeout=9.0)
+    green = Config(cluster_name="green", cluster_members=["127.0.0.1:6701"], ssl_enabled=True, heartbeat_timeout=9.0)
+    config = FailoverConfig.from_configs([blue, green], try_count=3)
+    assert config.try_count == 3 and config.base_config is blue
+    assert [c.cluster_name for c in config.clusters] == ["blue", "green"]
+    assert config.clusters[0].username == "u" and config.clusters[1].ssl_config.enabled
+    client = config.to_client_config()
+    assert (client.cluster_name, client.cluster_members, client.creds_username) == ("blue", ["127.0.0.1:5701"], "u")
+    assert client.heartbeat_timeout == 9.0 and not client.ssl_enabled
+    assert client.cluster_connect_timeout == FAILOVER_DEFAULT_CLUSTER_CONNECT_TIMEOUT
+    other = config.to_client_config(config.switch_to_next_cluster())
+    assert (other.cluster_name, other.ssl_enabled, other.creds_username) == ("green", True, None)
+
+
+def test_from_configs_rejects_differences_java_does_not_allow():
+    a = Config(cluster_name="a", heartbeat_timeout=10.0)
+    b = Config(cluster_name="b", heartbeat_timeout=20.0)
+    with pytest.raises(InvalidConfigurationError, match="'heartbeat_timeout'"):
+        FailoverConfig.from_configs([a, b])
+    with pytest.raises(InvalidConfigurationError, match="at least one"):
+        FailoverConfig.from_configs([])
+    with pytest.raises(InvalidConfigurationError, match="expected a Config"):
+        FailoverConfig.from_configs([a, "b"])
+    with pytest.raises(InvalidConfigurationError, match="reconnect_mode OFF"):
+        FailoverConfig.from_configs([Config(reconnect_mode=ReconnectMode.OFF)])
+    with pytest.raises(InvalidConfigurationError, match="base_config"):
+        FailoverConfig(base_config={"cluster_name": "x"})
+    assert {"cluster_name", "cluster_members", "ssl_enabled", "socket_interceptor"} <= CLUSTER_SPECIFIC_OPTIONS
+
+
+def test_cluster_specific_options_exist_in_config():
+    import dataclasses
+
+    names = {f.name for f in dataclasses.fields(Config)}
+    assert CLUSTER_SPECIFIC_OPTIONS <= names
+
+
+def test_to_client_config_keeps_a_finite_connect_timeout_and_cluster_overrides():
+    interceptor = object()
+    base = Config(cluster_connect_timeout=7.0, ssl_enabled=True, ssl_cafile="/base/ca.pem")
+    cluster = ClusterConfig(cluster_name="x", cluster_members=["127.0.0.1:1"], socket_interceptor=interceptor,
+                            ssl_config=SSLConfig(enabled=True, cafile="/x/ca.pem"))
+    config = FailoverConfig(clusters=[cluster], base_config=base).to_client_config(addresses=["127.0.0.9:2"])
+    assert config.cluster_connect_timeout == 7.0
+    assert config.cluster_members == ["127.0.0.9:2"]
+    assert config.socket_interceptor is interceptor and config.ssl_cafile == "/x/ca.pem"
+    plain = FailoverConfig(clusters=[ClusterConfig(cluster_members=["h"])], base_config=base).to_client_config()
+    assert plain.ssl_cafile == "/base/ca.pem" and plain.socket_interceptor is None
+
+
+async def test_to_client_config_of_a_cname_cluster(dns_server):
+    config = FailoverConfig(dns_nameservers=[dns_server.address], dns_port=dns_server.port, dns_timeout=1.0)
+    config.add_cname_cluster("dns", "cluster.hz.test", port=5801)
+    with pytest.raises(InvalidConfigurationError, match="not resolved yet"):
+        config.to_client_config()
+    await config.get_cluster_addresses()
+    assert config.to_client_config().cluster_members == ["127.0.0.2:5801"]
+    assert FailoverConfig(clusters=[ClusterConfig(cluster_members=["h"])]).to_client_config().cluster_name == "dev"
+
+
+def test_from_configs_defaults_to_loopback_when_no_members():
+    config = FailoverConfig.from_configs([Config(cluster_name="only")])
+    assert config.clusters[0].cluster_members == ("127.0.0.1",)
