@@ -12,7 +12,7 @@ The compiled twin behaves identically.
 from __future__ import annotations
 
 import struct
-from typing import Any, Iterable, List, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
 from hazelcast.errors import HazelcastSerializationError
 
@@ -537,8 +537,8 @@ class CompactStreamReader:
 # Compact objects: per-schema write and read plans
 #
 # A plan is built once per schema (and per class) by ``hazelcast.serialization.compact`` and then drives the
-# encoding or decoding of whole objects, so no per-field Python method dispatch happens on the hot path. The body
-# layout (protocol.md §6.3):
+# encoding or decoding of whole objects, so no per-field method dispatch happens on the hot path. The body layout
+# (protocol.md §6.3):
 #
 #   [int32 dataLength]                  only when the schema has variable-size fields
 #   fixed section                       fixed-size fields at their schema positions, booleans as bits
@@ -546,10 +546,20 @@ class CompactStreamReader:
 #   [offset table]                      one entry per variable-size field (1, 2 or 4 bytes by dataLength; null = -1)
 #
 # A compact *value* (top level, nested field, array item) is ``int64 schemaId`` followed by the body.
+#
+# Behaviour shared with the compiled twin (tested by the differential tests):
+# * writing: ``TypeError``, ``ValueError``, ``OverflowError``, ``AttributeError`` and ``UnicodeError`` raised while
+#   writing (bad values, missing attributes, errors of the resolver or ``extract``) become
+#   ``HazelcastSerializationError`` at the entry points (``write``, ``to_data``, ``DataCodec.to_data``);
+# * reading: every malformed input raises ``HazelcastSerializationError`` (``UnicodeDecodeError`` is converted at
+#   the entry points); reads are bounded by the enclosing object or array, and nesting by ``MAX_NESTING_DEPTH``;
+# * objects in setattr mode get their attributes through a fresh ``__dict__`` when the class allows it (no slots,
+#   no data descriptors), in field order then defaults; otherwise through ``object.__setattr__``.
 # ==================================================================================================================
 
 import datetime as _dt
 import decimal as _decimal
+import operator as _operator
 
 MAX_NESTING_DEPTH = 64
 """Deepest nesting of compact objects the plans write or read (deeper data, or a cyclic object graph, is an error)."""
@@ -564,7 +574,7 @@ FLAG_NO_NULL_ITEMS = 4
 READ_VALUES = 0
 """Read mode: the field values are collected into a list (in field order) and passed to ``target`` if given."""
 READ_SETATTR = 1
-"""Read mode: ``target.__new__(target)`` then ``object.__setattr__`` per field (``__init__`` is not called)."""
+"""Read mode: ``target.__new__(target)``, then the attributes are set (``__init__`` is not called)."""
 READ_KWARGS = 2
 """Read mode: ``target(**fields)``."""
 
@@ -573,13 +583,10 @@ COMPACT_TYPE_ID = -55
 _MAX_INT32 = 0x7FFFFFFF
 _MAX_TZ_OFFSET = 18 * 3600  # java.time.ZoneOffset range
 
-# field kind ids (hazelcast.serialization.compact.FieldKind)
+# field kind ids (hazelcast.serialization.api.FieldKind)
 _BOOLEAN, _ARRAY_OF_BOOLEAN, _INT8, _ARRAY_OF_INT8 = 1, 2, 3, 4
-_INT16, _ARRAY_OF_INT16, _INT32, _ARRAY_OF_INT32, _INT64, _ARRAY_OF_INT64 = 7, 8, 9, 10, 11, 12
-_FLOAT32, _ARRAY_OF_FLOAT32, _FLOAT64, _ARRAY_OF_FLOAT64 = 13, 14, 15, 16
-_STRING, _ARRAY_OF_STRING, _DECIMAL, _ARRAY_OF_DECIMAL, _TIME, _ARRAY_OF_TIME = 17, 18, 19, 20, 21, 22
-_DATE, _ARRAY_OF_DATE, _TIMESTAMP, _ARRAY_OF_TIMESTAMP, _TSTZ, _ARRAY_OF_TSTZ = 23, 24, 25, 26, 27, 28
-_COMPACT, _ARRAY_OF_COMPACT = 29, 30
+_INT16, _INT32, _INT64, _FLOAT32, _FLOAT64 = 7, 9, 11, 13, 15
+_STRING, _DECIMAL, _TIME, _DATE, _TIMESTAMP, _TSTZ, _COMPACT = 17, 19, 21, 23, 25, 27, 29
 
 # layout categories
 _CAT_FIXED = 0  # int8..float64 in the fixed section
@@ -592,10 +599,9 @@ _CAT_ARRAY = 5  # arrays of variable-size or nullable items: dataLength, count, 
 
 def _build_layouts() -> dict:
     out = {_BOOLEAN: (_CAT_BIT, _BOOLEAN), _ARRAY_OF_BOOLEAN: (_CAT_BITS, _BOOLEAN)}
-    for base, array in ((_INT8, _ARRAY_OF_INT8), (_INT16, _ARRAY_OF_INT16), (_INT32, _ARRAY_OF_INT32),
-                        (_INT64, _ARRAY_OF_INT64), (_FLOAT32, _ARRAY_OF_FLOAT32), (_FLOAT64, _ARRAY_OF_FLOAT64)):
+    for base in (_INT8, _INT16, _INT32, _INT64, _FLOAT32, _FLOAT64):
         out[base] = (_CAT_FIXED, base)
-        out[array] = (_CAT_PACKED, base)
+        out[base + 1] = (_CAT_PACKED, base)
     for base in (_STRING, _DECIMAL, _TIME, _DATE, _TIMESTAMP, _TSTZ, _COMPACT):
         out[base] = (_CAT_SCALAR, base)
         out[base + 1] = (_CAT_ARRAY, base)
@@ -610,17 +616,21 @@ def _build_layouts() -> dict:
 _LAYOUTS = _build_layouts()
 _FIXED_SIZES = {_BOOLEAN: 1, _INT8: 1, _INT16: 2, _INT32: 4, _INT64: 8, _FLOAT32: 4, _FLOAT64: 8}
 _STRUCT_INDEX = {_INT8: 0, _INT16: 2, _INT32: 4, _INT64: 5, _FLOAT32: 6, _FLOAT64: 7}
+_FORMAT_CHARS = {_INT8: "b", _INT16: "h", _INT32: "i", _INT64: "q", _FLOAT32: "f", _FLOAT64: "d"}
 _NAMES = {_INT8: "int8", _INT16: "int16", _INT32: "int32", _INT64: "int64", _FLOAT32: "float32", _FLOAT64: "float64",
           _BOOLEAN: "boolean", _STRING: "string", _DECIMAL: "decimal", _TIME: "time", _DATE: "date",
           _TIMESTAMP: "timestamp", _TSTZ: "timestamp with time zone", _COMPACT: "compact"}
-_Q_BE = struct.Struct(">q")
 _HEADER = b"\x00\x00\x00\x00\xff\xff\xff\xc9"  # partition hash 0, type id -55, both big-endian
 _EXACT = _decimal.Context(prec=_decimal.MAX_PREC, Emax=_decimal.MAX_EMAX, Emin=_decimal.MIN_EMIN)
 _TZ_CACHE: dict = {}
-_PACKABLE_ERRORS = (struct.error, OverflowError, TypeError, ValueError)
+_WRAPPED = (TypeError, ValueError, OverflowError, AttributeError, UnicodeError, struct.error)
+_SEQUENCE_TYPES = (list, tuple)
+_BUFFER_TYPES = (bytes, bytearray, memoryview)
+_object_new = object.__new__
+_object_setattr = object.__setattr__
 
 
-def _field_error(name: str, message: str) -> HazelcastSerializationError:
+def _field_error(name: Any, message: str) -> HazelcastSerializationError:
     return HazelcastSerializationError(f"field {name!r}: {message}")
 
 
@@ -659,7 +669,43 @@ def _check_layout(fields: Sequence[Any], fixed_length: int, var_count: int) -> L
     return out
 
 
-# -- item encoders (shared by fields and array items) --------------------------------------------------------------
+def _can_fill_dict(target: Any, keys: Iterable[str]) -> bool:
+    """Whether objects of ``target`` can get their attributes through ``__dict__`` (no slots or descriptors)."""
+    if not isinstance(target, type) or getattr(target, "__dictoffset__", 0) == 0:
+        return False
+    for key in keys:
+        for klass in target.__mro__:
+            if key in klass.__dict__:
+                descriptor = type(klass.__dict__[key])
+                if hasattr(descriptor, "__set__") or hasattr(descriptor, "__delete__"):
+                    return False
+                break
+    return True
+
+
+def _kind_text(kind: int) -> str:
+    cat, item = _LAYOUTS[kind]
+    if cat == _CAT_BITS:
+        return "array of boolean"
+    if cat == _CAT_PACKED or cat == _CAT_ARRAY:
+        return "array of " + ("nullable " if kind >= 33 else "") + _NAMES[item]
+    return ("nullable " if kind >= 33 else "") + _NAMES[item]
+
+
+def _fixed_struct(specs: List[Tuple[Any, ...]], indices: List[int], big_endian: bool) -> Optional[struct.Struct]:
+    """One struct for the fixed fields at ``indices`` in position order, or None if fields overlap."""
+    fields = sorted((specs[i][2], i) for i in indices)
+    fmt = [">" if big_endian else "<"]
+    pos = 0
+    for loc, i in fields:
+        if loc < pos:
+            return None
+        fmt.append("x" * (loc - pos) + _FORMAT_CHARS[specs[i][1]])
+        pos = loc + _FIXED_SIZES[specs[i][1]]
+    return struct.Struct("".join(fmt))
+
+
+# -- item and field encoders, one table per byte order -------------------------------------------------------------
 
 
 def _decimal_parts(value: Any) -> Tuple[bytes, int]:
@@ -668,8 +714,8 @@ def _decimal_parts(value: Any) -> Tuple[bytes, int]:
     if not value.is_finite():
         raise ValueError(f"{value} is not a finite decimal")
     exponent = value.as_tuple().exponent
-    unscaled = int(value.scaleb(-exponent, _EXACT))
-    scale = -exponent
+    unscaled = int(value.scaleb(-exponent, _EXACT))  # type: ignore[operator]
+    scale = -exponent  # type: ignore[operator]
     if scale < -_MAX_INT32 - 1 or scale > _MAX_INT32:
         raise ValueError(f"the scale of {value} does not fit an int32")
     bits = unscaled.bit_length() if unscaled >= 0 else (~unscaled).bit_length()
@@ -688,31 +734,174 @@ def _tz_offset_seconds(value: _dt.datetime) -> int:
     return seconds
 
 
-def _check_time(value: Any) -> None:
-    if not isinstance(value, _dt.time):
-        raise TypeError(f"expected a datetime.time, got {type(value).__name__}")
-    if value.tzinfo is not None:
-        raise ValueError("a compact time has no time zone")
-
-
-def _check_date(value: Any) -> None:
-    if not isinstance(value, _dt.date) or isinstance(value, _dt.datetime):
-        raise TypeError(f"expected a datetime.date, got {type(value).__name__}")
-
-
-def _check_datetime(value: Any, aware: bool) -> None:
-    if not isinstance(value, _dt.datetime):
-        raise TypeError(f"expected a datetime.datetime, got {type(value).__name__}")
-    if not aware and value.tzinfo is not None:
-        raise ValueError("a timestamp needs a naive datetime (use TIMESTAMP_WITH_TIMEZONE for aware ones)")
-
-
 def _timezone(seconds: int) -> _dt.timezone:
     tz = _TZ_CACHE.get(seconds)
     if tz is None:
         tz = _dt.timezone(_dt.timedelta(seconds=seconds)) if seconds else _dt.timezone.utc
         _TZ_CACHE[seconds] = tz
     return tz
+
+
+def _encoders(big_endian: bool) -> Dict[int, Callable[..., None]]:
+    """Field encoders by kind: ``encode(plan, buf, value, depth)`` appends the value to ``buf``."""
+    s = _BE if big_endian else _LE
+    pack_i32 = s[4].pack
+    prefix = ">" if big_endian else "<"
+
+    def enc_string(plan: "WritePlan", buf: bytearray, value: Any, depth: int) -> None:
+        if not isinstance(value, str):
+            raise TypeError(f"expected a str, got {type(value).__name__}")
+        data = value.encode("utf-8")
+        buf += pack_i32(len(data))
+        buf += data
+
+    def enc_compact(plan: "WritePlan", buf: bytearray, value: Any, depth: int) -> None:
+        plan._plan_for(value)._write(buf, value, depth + 1)
+
+    def enc_bool(plan: "WritePlan", buf: bytearray, value: Any, depth: int) -> None:
+        buf.append(1 if value else 0)
+
+    def fixed(index: int) -> Callable[..., None]:
+        pack = s[index].pack
+
+        def enc_fixed(plan: "WritePlan", buf: bytearray, value: Any, depth: int) -> None:
+            buf += pack(value)
+
+        return enc_fixed
+
+    def enc_decimal(plan: "WritePlan", buf: bytearray, value: Any, depth: int) -> None:
+        data, scale = _decimal_parts(value)
+        buf += pack_i32(len(data))
+        buf += data
+        buf += pack_i32(scale)
+
+    def enc_time(plan: "WritePlan", buf: bytearray, value: Any, depth: int) -> None:
+        if not isinstance(value, _dt.time):
+            raise TypeError(f"expected a datetime.time, got {type(value).__name__}")
+        if value.tzinfo is not None:
+            raise ValueError("a compact time has no time zone")
+        buf += bytes((value.hour, value.minute, value.second))
+        buf += pack_i32(value.microsecond * 1000)
+
+    def enc_date(plan: "WritePlan", buf: bytearray, value: Any, depth: int) -> None:
+        if not isinstance(value, _dt.date) or isinstance(value, _dt.datetime):
+            raise TypeError(f"expected a datetime.date, got {type(value).__name__}")
+        buf += pack_i32(value.year)
+        buf += bytes((value.month, value.day))
+
+    def timestamp(aware: bool) -> Callable[..., None]:
+        def enc_timestamp(plan: "WritePlan", buf: bytearray, value: Any, depth: int) -> None:
+            if not isinstance(value, _dt.datetime):
+                raise TypeError(f"expected a datetime.datetime, got {type(value).__name__}")
+            if aware:
+                offset = _tz_offset_seconds(value)
+            elif value.tzinfo is not None:
+                raise ValueError("a timestamp needs a naive datetime (use TIMESTAMP_WITH_TIMEZONE for aware ones)")
+            buf += pack_i32(value.year)
+            buf += bytes((value.month, value.day, value.hour, value.minute, value.second))
+            buf += pack_i32(value.microsecond * 1000)
+            if aware:
+                buf += pack_i32(offset)
+
+        return enc_timestamp
+
+    items = {_STRING: enc_string, _COMPACT: enc_compact, _BOOLEAN: enc_bool, _DECIMAL: enc_decimal,
+             _TIME: enc_time, _DATE: enc_date, _TIMESTAMP: timestamp(False), _TSTZ: timestamp(True)}
+    for item, index in _STRUCT_INDEX.items():
+        items[item] = fixed(index)
+
+    def packed(item: int) -> Callable[..., None]:
+        char = _FORMAT_CHARS[item]
+
+        def enc_packed(plan: "WritePlan", buf: bytearray, value: Any, depth: int) -> None:
+            if item == _INT8 and isinstance(value, _BUFFER_TYPES):
+                data = memoryview(value).cast("B")
+                buf += pack_i32(len(data))
+                buf += data
+                return
+            if not isinstance(value, _SEQUENCE_TYPES):
+                raise TypeError(f"expected a list, got {type(value).__name__}")
+            n = len(value)
+            data = struct.pack(f"{prefix}{n}{char}", *value)
+            buf += pack_i32(n)
+            buf += data
+
+        return enc_packed
+
+    def enc_bits(plan: "WritePlan", buf: bytearray, value: Any, depth: int) -> None:
+        if not isinstance(value, _SEQUENCE_TYPES):
+            raise TypeError(f"expected a list, got {type(value).__name__}")
+        n = len(value)
+        out = bytearray((n + 7) >> 3)
+        for i, v in enumerate(value):
+            if v is None:
+                raise TypeError("None is not a boolean")
+            if v:
+                out[i >> 3] |= 1 << (i & 7)
+        buf += pack_i32(n)
+        buf += out
+
+    def array(item: int) -> Callable[..., None]:
+        encode_item = items[item]
+        compact = item == _COMPACT
+
+        def enc_array(plan: "WritePlan", buf: bytearray, value: Any, depth: int) -> None:
+            if not isinstance(value, _SEQUENCE_TYPES):
+                raise TypeError(f"expected a list, got {type(value).__name__}")
+            start = len(buf)
+            buf += pack_i32(0)
+            buf += pack_i32(len(value))
+            items_start = len(buf)
+            offsets = [-1] * len(value)
+            first = None
+            for i, v in enumerate(value):
+                if v is None:
+                    continue
+                offsets[i] = len(buf) - items_start
+                if compact:
+                    nested = plan._plan_for(v)
+                    if first is None:
+                        first = nested
+                    elif nested is not first:
+                        raise TypeError("the items of an array of compact must all have the same type")
+                    nested._write(buf, v, depth + 1)
+                else:
+                    encode_item(plan, buf, v, depth)
+            data_length = len(buf) - items_start
+            if data_length > _MAX_INT32:
+                raise ValueError(f"an array of {data_length} bytes is too large")
+            s[4].pack_into(buf, start, data_length)
+            _append_offsets(buf, s, offsets, data_length)
+
+        return enc_array
+
+    fields: Dict[int, Callable[..., None]] = {}
+    for kind, (cat, item) in _LAYOUTS.items():
+        if cat == _CAT_SCALAR:
+            fields[kind] = items[item]
+        elif cat == _CAT_PACKED:
+            fields[kind] = packed(item)
+        elif cat == _CAT_BITS:
+            fields[kind] = enc_bits
+        elif cat == _CAT_ARRAY:
+            fields[kind] = array(item)
+    return fields
+
+
+def _append_offsets(buf: bytearray, s: Tuple[struct.Struct, ...], offsets: List[int], data_length: int) -> None:
+    if data_length < BYTE_OFFSET_READER_RANGE:
+        buf += bytes([o & 0xFF for o in offsets])
+    elif data_length < SHORT_OFFSET_READER_RANGE:
+        pack = s[3].pack
+        for o in offsets:
+            buf += pack(o & 0xFFFF)
+    else:
+        pack = s[4].pack
+        for o in offsets:
+            buf += pack(o)
+
+
+_ENCODERS = {True: _encoders(True), False: _encoders(False)}
 
 
 class WritePlan:
@@ -737,7 +926,7 @@ class WritePlan:
     """
 
     __slots__ = ("schema_id", "fixed_length", "var_count", "cls", "_fields", "_n", "_order", "_extract", "_resolve",
-                 "_getter", "_fixed", "_bits", "_s", "_be", "_sid", "_nested")
+                 "_getter", "_fixed", "_fixed_struct", "_fixed_get", "_bits", "_var", "_s", "_be", "_sid", "_nested")
 
     def __init__(self, schema_id: int, fixed_length: int, var_count: int, fields: Sequence[Any],
                  order: Optional[Sequence[int]] = None, extract: Any = None, resolve: Any = None,
@@ -757,6 +946,8 @@ class WritePlan:
         self._s = _BE if self._be else _LE
         self._sid = self._s[5].pack(schema_id)
         self._nested: dict = {}
+        encoders = _ENCODERS[self._be]
+        self._var = {i: (spec[2], encoders[spec[1]]) for i, spec in enumerate(specs) if spec[6] >= _CAT_SCALAR}
         self._order = self._check_order(range(self._n) if order is None else order)
         if extract is None:
             for spec in specs:
@@ -764,30 +955,35 @@ class WritePlan:
                     raise HazelcastSerializationError(f"field {spec[0]!r}: attribute mode needs a str key")
             keys = [spec[5] for spec in specs]
             if len(keys) > 1:
-                self._getter = _attrgetter(*keys)
+                self._getter = _operator.attrgetter(*keys)
             elif keys:
-                single = _attrgetter(keys[0])
+                single = _operator.attrgetter(keys[0])
                 self._getter = lambda obj: (single(obj),)
             else:
                 self._getter = lambda obj: ()
         else:
             self._getter = None
-        fixed, bits = [], []
-        for i, spec in enumerate(specs):
-            if spec[6] == _CAT_FIXED:
-                fixed.append((i, self._s[_STRUCT_INDEX[spec[1]]], spec[2]))
-            elif spec[6] == _CAT_BIT:
-                bits.append((i, spec[2], 1 << spec[3]))
-        self._fixed = fixed
-        self._bits = bits
+        fixed = [i for i, spec in enumerate(specs) if spec[6] == _CAT_FIXED]
+        self._fixed = [(i, self._s[_STRUCT_INDEX[specs[i][1]]], specs[i][2]) for i in fixed]
+        self._fixed_struct = _fixed_struct(specs, fixed, self._be) if fixed else None
+        ordered = [i for _, i in sorted((specs[i][2], i) for i in fixed)]
+        if len(ordered) > 1:
+            self._fixed_get = _operator.itemgetter(*ordered)
+        elif ordered:
+            single_item = _operator.itemgetter(ordered[0])
+            self._fixed_get = lambda values: (single_item(values),)
+        else:
+            self._fixed_get = None
+        self._bits = [(i, spec[2], 1 << spec[3]) for i, spec in enumerate(specs) if spec[6] == _CAT_BIT]
 
-    def _check_order(self, order: Iterable[int]) -> List[int]:
+    def _check_order(self, order: Iterable[int]) -> List[Tuple[int, int, Callable[..., None]]]:
         out = []
         for i in order:
             if not isinstance(i, int) or i < 0 or i >= self._n:
                 raise HazelcastSerializationError(f"write order entry {i!r} is not a field position")
-            if self._fields[i][6] >= _CAT_SCALAR:
-                out.append(i)
+            var = self._var.get(i)
+            if var is not None:
+                out.append((i, var[0], var[1]))
         return out
 
     @property
@@ -802,6 +998,9 @@ class WritePlan:
             raise HazelcastSerializationError("the writer's byte order differs from the plan's")
         try:
             self._write(buf, obj, 0)
+        except _WRAPPED as e:
+            del buf[start:]
+            raise HazelcastSerializationError(f"cannot write {type(obj).__name__}: {e}") from None
         except BaseException:
             del buf[start:]
             raise
@@ -809,31 +1008,29 @@ class WritePlan:
     def to_data(self, obj: Any) -> bytes:
         """The whole Data of ``obj``: header (partition hash 0, type id -55), schema id and body."""
         buf = bytearray(_HEADER)
-        self._write(buf, obj, 0)
+        try:
+            self._write(buf, obj, 0)
+        except _WRAPPED as e:
+            raise HazelcastSerializationError(f"cannot write {type(obj).__name__}: {e}") from None
         return bytes(buf)
 
     # -- internals ----------------------------------------------------------------------------------------------
-
-    def _values(self, obj: Any) -> Tuple[Sequence[Any], List[int]]:
-        if self._extract is None:
-            try:
-                return self._getter(obj), self._order
-            except AttributeError as e:
-                raise HazelcastSerializationError(f"cannot write {type(obj).__name__}: {e}") from None
-        result = self._extract(obj)
-        if not isinstance(result, tuple) or len(result) != 2:
-            raise HazelcastSerializationError("extract() must return (values, order)")
-        values, order = result
-        if not isinstance(values, (list, tuple)) or len(values) != self._n:
-            raise HazelcastSerializationError(f"extract() must return {self._n} values")
-        return values, self._order if order is None else self._check_order(order)
 
     def _write(self, buf: bytearray, obj: Any, depth: int) -> None:
         if depth > MAX_NESTING_DEPTH:
             raise HazelcastSerializationError(
                 f"compact objects nested deeper than {MAX_NESTING_DEPTH} levels (a cyclic object graph?)")
-        values, order = self._values(obj)
-        fields = self._fields
+        if self._extract is None:
+            values = self._getter(obj)
+            order = self._order
+        else:
+            result = self._extract(obj)
+            if not isinstance(result, tuple) or len(result) != 2:
+                raise HazelcastSerializationError("extract() must return (values, order)")
+            values, order_obj = result
+            if not isinstance(values, _SEQUENCE_TYPES) or len(values) != self._n:
+                raise HazelcastSerializationError(f"extract() must return {self._n} values")
+            order = self._order if order_obj is None else self._check_order(order_obj)
         buf += self._sid
         start = len(buf)
         if self.var_count:
@@ -842,86 +1039,48 @@ class WritePlan:
         else:
             buf += bytes(self.fixed_length)
             data_start = start
-        for i, s, loc in self._fixed:
-            value = values[i]
-            if value is None:
-                raise _field_error(fields[i][0], "None is not allowed for a non-nullable field")
+        if self._fixed_struct is not None:
             try:
-                s.pack_into(buf, data_start + loc, value)
-            except _PACKABLE_ERRORS:
-                raise _field_error(fields[i][0], f"cannot write {value!r} as {_NAMES[fields[i][1]]}") from None
+                self._fixed_struct.pack_into(buf, data_start, *self._fixed_get(values))
+            except _WRAPPED:
+                self._fixed_error(values)
+                raise
+        elif self._fixed:
+            self._fixed_error(values, buf, data_start)
         for i, loc, mask in self._bits:
             value = values[i]
             if value is None:
-                raise _field_error(fields[i][0], "None is not allowed for a non-nullable field")
+                raise _field_error(self._fields[i][0], "None is not allowed for a non-nullable field")
             if value:
                 buf[data_start + loc] |= mask
         if not self.var_count:
             return
         offsets = [-1] * self.var_count
-        for i in order:
+        for i, loc, encode in order:
             value = values[i]
             if value is None:
                 continue
-            spec = fields[i]
-            offsets[spec[2]] = len(buf) - data_start
-            self._write_var(buf, spec, value, depth)
+            offsets[loc] = len(buf) - data_start
+            encode(self, buf, value, depth)
         data_length = len(buf) - data_start
         if data_length > _MAX_INT32:
             raise HazelcastSerializationError(f"a compact object of {data_length} bytes is too large")
         self._s[4].pack_into(buf, start, data_length)
         _append_offsets(buf, self._s, offsets, data_length)
 
-    def _write_var(self, buf: bytearray, spec: Tuple[Any, ...], value: Any, depth: int) -> None:
-        cat, item = spec[6], spec[7]
-        try:
-            if cat == _CAT_SCALAR:
-                self._write_item(buf, item, value, depth)
-            elif cat == _CAT_PACKED:
-                self._write_packed(buf, item, value)
-            elif cat == _CAT_ARRAY:
-                self._write_array(buf, item, value, depth)
-            else:
-                self._write_bits(buf, value)
-        except (TypeError, ValueError, OverflowError, struct.error, AttributeError, UnicodeError) as e:
-            raise _field_error(spec[0], f"cannot write {value!r} as {_kind_text(spec[1])}: {e}") from None
-
-    def _write_item(self, buf: bytearray, item: int, value: Any, depth: int) -> None:
-        s = self._s
-        if item == _STRING:
-            if not isinstance(value, str):
-                raise TypeError(f"expected a str, got {type(value).__name__}")
-            data = value.encode("utf-8")
-            buf += s[4].pack(len(data))
-            buf += data
-        elif item == _COMPACT:
-            self._plan_for(value)._write(buf, value, depth + 1)
-        elif item == _BOOLEAN:
-            buf.append(1 if value else 0)
-        elif item in _STRUCT_INDEX:
-            buf += s[_STRUCT_INDEX[item]].pack(value)
-        elif item == _DECIMAL:
-            data, scale = _decimal_parts(value)
-            buf += s[4].pack(len(data))
-            buf += data
-            buf += s[4].pack(scale)
-        elif item == _TIME:
-            _check_time(value)
-            buf += bytes((value.hour, value.minute, value.second))
-            buf += s[4].pack(value.microsecond * 1000)
-        elif item == _DATE:
-            _check_date(value)
-            buf += s[4].pack(value.year)
-            buf += bytes((value.month, value.day))
-        else:  # TIMESTAMP, TIMESTAMP_WITH_TIMEZONE
-            aware = item == _TSTZ
-            _check_datetime(value, aware)
-            offset = _tz_offset_seconds(value) if aware else 0
-            buf += s[4].pack(value.year)
-            buf += bytes((value.month, value.day, value.hour, value.minute, value.second))
-            buf += s[4].pack(value.microsecond * 1000)
-            if aware:
-                buf += s[4].pack(offset)
+    def _fixed_error(self, values: Sequence[Any], buf: Optional[bytearray] = None, data_start: int = 0) -> None:
+        """Write the fixed fields one by one (overlapping layouts), raising for the first bad value."""
+        for i, s, loc in self._fixed:
+            value = values[i]
+            name = self._fields[i][0]
+            if value is None:
+                raise _field_error(name, "None is not allowed for a non-nullable field")
+            try:
+                data = s.pack(value)
+            except _WRAPPED:
+                raise _field_error(name, f"cannot write {value!r} as {_NAMES[self._fields[i][1]]}") from None
+            if buf is not None:
+                buf[data_start + loc:data_start + loc + len(data)] = data
 
     def _plan_for(self, value: Any) -> "WritePlan":
         cls = type(value)
@@ -937,89 +1096,213 @@ class WritePlan:
             self._nested[cls] = plan
         return plan
 
-    def _write_packed(self, buf: bytearray, item: int, value: Any) -> None:
-        if item == _INT8 and isinstance(value, (bytes, bytearray, memoryview)):
-            data = memoryview(value).cast("B")
-            buf += self._s[4].pack(len(data))
-            buf += data
-            return
-        if not isinstance(value, (list, tuple)):
-            raise TypeError(f"expected a list, got {type(value).__name__}")
-        n = len(value)
-        fmt = self._s[_STRUCT_INDEX[item]].format
-        data = struct.pack(fmt[0] + str(n) + fmt[1:], *value)
-        buf += self._s[4].pack(n)
-        buf += data
 
-    def _write_bits(self, buf: bytearray, value: Any) -> None:
-        if not isinstance(value, (list, tuple)):
-            raise TypeError(f"expected a list, got {type(value).__name__}")
-        n = len(value)
-        out = bytearray((n + 7) >> 3)
-        for i, v in enumerate(value):
-            if v is None:
-                raise TypeError("None is not a boolean")
-            if v:
-                out[i >> 3] |= 1 << (i & 7)
-        buf += self._s[4].pack(n)
-        buf += out
-
-    def _write_array(self, buf: bytearray, item: int, value: Any, depth: int) -> None:
-        if not isinstance(value, (list, tuple)):
-            raise TypeError(f"expected a list, got {type(value).__name__}")
-        s = self._s
-        start = len(buf)
-        buf += s[4].pack(0)
-        buf += s[4].pack(len(value))
-        items_start = len(buf)
-        offsets = [-1] * len(value)
-        first = None
-        for i, v in enumerate(value):
-            if v is None:
-                continue
-            offsets[i] = len(buf) - items_start
-            if item == _COMPACT:
-                plan = self._plan_for(v)
-                if first is None:
-                    first = plan
-                elif plan is not first:
-                    raise TypeError("the items of an array of compact must all have the same type")
-                plan._write(buf, v, depth + 1)
-            else:
-                self._write_item(buf, item, v, depth)
-        data_length = len(buf) - items_start
-        if data_length > _MAX_INT32:
-            raise ValueError(f"an array of {data_length} bytes is too large")
-        s[4].pack_into(buf, start, data_length)
-        _append_offsets(buf, s, offsets, data_length)
+# -- item and field decoders ---------------------------------------------------------------------------------------
 
 
-def _append_offsets(buf: bytearray, s: Tuple[struct.Struct, ...], offsets: List[int], data_length: int) -> None:
-    if data_length < BYTE_OFFSET_READER_RANGE:
-        buf += bytes(o & 0xFF for o in offsets)
-    elif data_length < SHORT_OFFSET_READER_RANGE:
-        h = s[3]
-        for o in offsets:
-            buf += h.pack(o & 0xFFFF)
-    else:
-        i = s[4]
-        for o in offsets:
-            buf += i.pack(o)
+def _offset_at(buf: Any, s: Tuple[struct.Struct, ...], table: int, index: int, osize: int) -> int:
+    if osize == 1:
+        v = buf[table + index]
+        return -1 if v == 0xFF else v
+    if osize == 2:
+        v = s[3].unpack_from(buf, table + 2 * index)[0]
+        return -1 if v == 0xFFFF else v
+    v = s[4].unpack_from(buf, table + 4 * index)[0]
+    if v < -1:
+        raise HazelcastSerializationError(f"malformed compact data: invalid offset {v}")
+    return v
 
 
-def _kind_text(kind: int) -> str:
-    cat, item = _LAYOUTS[kind]
-    if cat == _CAT_BITS:
-        return "array of boolean"
-    if cat == _CAT_PACKED or cat == _CAT_ARRAY:
-        return "array of " + ("nullable " if kind >= 33 else "") + _NAMES[item]
-    return ("nullable " if kind >= 33 else "") + _NAMES[item]
+def _make_time(s: Tuple[struct.Struct, ...], buf: Any, pos: int) -> _dt.time:
+    hour, minute, second = _TIME_HEAD.unpack_from(buf, pos)
+    nanos = s[4].unpack_from(buf, pos + 3)[0]
+    if nanos < 0 or nanos > 999_999_999:
+        raise HazelcastSerializationError(f"malformed compact data: {nanos} nanoseconds at position {pos}")
+    try:
+        return _dt.time(hour, minute, second, nanos // 1000)
+    except ValueError as e:
+        raise HazelcastSerializationError(f"malformed compact data: invalid time at position {pos}: {e}") from None
 
 
-def _attrgetter(*names: str) -> Any:
-    import operator
+_TIME_HEAD = struct.Struct("bbb")
+_DATE_TAIL = struct.Struct("bb")
 
-    return operator.attrgetter(*names)
+
+def _make_datetime(s: Tuple[struct.Struct, ...], buf: Any, pos: int, with_time: bool, with_zone: bool) -> Any:
+    year = s[4].unpack_from(buf, pos)[0]
+    month, day = _DATE_TAIL.unpack_from(buf, pos + 4)
+    try:
+        if not with_time:
+            return _dt.date(year, month, day)
+        t = _make_time(s, buf, pos + 6)
+        tz = None
+        if with_zone:
+            seconds = s[4].unpack_from(buf, pos + 13)[0]
+            if seconds < -_MAX_TZ_OFFSET or seconds > _MAX_TZ_OFFSET:
+                raise ValueError(f"UTC offset of {seconds} seconds is outside -18:00..+18:00")
+            tz = _timezone(seconds)
+        return _dt.datetime(year, month, day, t.hour, t.minute, t.second, t.microsecond, tz)
+    except (ValueError, OverflowError) as e:
+        raise HazelcastSerializationError(f"malformed compact data: invalid date at position {pos}: {e}") from None
+
+
+def _decoders(big_endian: bool) -> Dict[int, Callable[..., Any]]:
+    """Field decoders by kind: ``decode(plan, buf, pos, limit, depth, flags, name) -> value``."""
+    s = _BE if big_endian else _LE
+    unpack_i32 = s[4].unpack_from
+    prefix = ">" if big_endian else "<"
+
+    def dec_string(plan: "ReadPlan", buf: Any, pos: int, limit: int, depth: int) -> Any:
+        if 4 > limit - pos:
+            raise _truncated("a string length", pos)
+        n = unpack_i32(buf, pos)[0]
+        if n == -1:
+            return None
+        if n < 0 or n > limit - pos - 4:
+            raise _truncated(f"a string of {n} bytes", pos)
+        return str(buf[pos + 4:pos + 4 + n], "utf-8")  # UnicodeDecodeError: converted by the entry points
+
+    def dec_compact(plan: "ReadPlan", buf: Any, pos: int, limit: int, depth: int) -> Any:
+        if 8 > limit - pos:
+            raise _truncated("a schema id", pos)
+        return plan._nested_plan(s[5].unpack_from(buf, pos)[0])._read(buf, s, pos + 8, limit, depth + 1)[0]
+
+    def dec_bool(plan: "ReadPlan", buf: Any, pos: int, limit: int, depth: int) -> Any:
+        if 1 > limit - pos:
+            raise _truncated("a 1-byte value", pos)
+        return buf[pos] != 0
+
+    def fixed(item: int) -> Callable[..., Any]:
+        size = _FIXED_SIZES[item]
+        unpack = s[_STRUCT_INDEX[item]].unpack_from
+
+        def dec_fixed(plan: "ReadPlan", buf: Any, pos: int, limit: int, depth: int) -> Any:
+            if size > limit - pos:
+                raise _truncated(f"a {size}-byte value", pos)
+            return unpack(buf, pos)[0]
+
+        return dec_fixed
+
+    def dec_decimal(plan: "ReadPlan", buf: Any, pos: int, limit: int, depth: int) -> Any:
+        if 4 > limit - pos:
+            raise _truncated("a decimal length", pos)
+        n = unpack_i32(buf, pos)[0]
+        if n <= 0 or n > limit - pos - 8:
+            raise _truncated(f"a decimal of {n} bytes", pos)
+        unscaled = int.from_bytes(buf[pos + 4:pos + 4 + n], "big", signed=True)
+        scale = unpack_i32(buf, pos + 4 + n)[0]
+        return _decimal.Decimal(unscaled).scaleb(-scale, _EXACT)
+
+    def dec_time(plan: "ReadPlan", buf: Any, pos: int, limit: int, depth: int) -> Any:
+        if 7 > limit - pos:
+            raise _truncated("a time", pos)
+        return _make_time(s, buf, pos)
+
+    def dec_date(plan: "ReadPlan", buf: Any, pos: int, limit: int, depth: int) -> Any:
+        if 6 > limit - pos:
+            raise _truncated("a date", pos)
+        return _make_datetime(s, buf, pos, False, False)
+
+    def dec_timestamp(plan: "ReadPlan", buf: Any, pos: int, limit: int, depth: int) -> Any:
+        if 13 > limit - pos:
+            raise _truncated("a timestamp", pos)
+        return _make_datetime(s, buf, pos, True, False)
+
+    def dec_tstz(plan: "ReadPlan", buf: Any, pos: int, limit: int, depth: int) -> Any:
+        if 17 > limit - pos:
+            raise _truncated("a timestamp with time zone", pos)
+        return _make_datetime(s, buf, pos, True, True)
+
+    items = {_STRING: dec_string, _COMPACT: dec_compact, _BOOLEAN: dec_bool, _DECIMAL: dec_decimal, _TIME: dec_time,
+             _DATE: dec_date, _TIMESTAMP: dec_timestamp, _TSTZ: dec_tstz}
+    for item in _STRUCT_INDEX:
+        items[item] = fixed(item)
+
+    def scalar(item: int) -> Callable[..., Any]:
+        decode_item = items[item]
+
+        def dec_scalar(plan: "ReadPlan", buf: Any, pos: int, limit: int, depth: int, flags: int, name: Any) -> Any:
+            return decode_item(plan, buf, pos, limit, depth)
+
+        return dec_scalar
+
+    def packed(item: int) -> Callable[..., Any]:
+        size = _FIXED_SIZES[item]
+        char = _FORMAT_CHARS[item]
+
+        def dec_packed(plan: "ReadPlan", buf: Any, pos: int, limit: int, depth: int, flags: int, name: Any) -> Any:
+            if 4 > limit - pos:
+                raise _truncated("an array count", pos)
+            n = unpack_i32(buf, pos)[0]
+            if n == -1:
+                return None
+            if n < 0 or n > (limit - pos - 4) // size:
+                raise _truncated(f"an array of {n} items", pos)
+            if flags & FLAG_BYTES and item == _INT8:
+                return bytes(buf[pos + 4:pos + 4 + n])
+            return list(struct.unpack_from(f"{prefix}{n}{char}", buf, pos + 4))
+
+        return dec_packed
+
+    def dec_bits(plan: "ReadPlan", buf: Any, pos: int, limit: int, depth: int, flags: int, name: Any) -> Any:
+        if 4 > limit - pos:
+            raise _truncated("an array count", pos)
+        n = unpack_i32(buf, pos)[0]
+        if n == -1:
+            return None
+        if n < 0 or (n >> 3) + (1 if n & 7 else 0) > limit - pos - 4:
+            raise _truncated(f"an array of {n} booleans", pos)
+        start = pos + 4
+        return [(buf[start + (i >> 3)] >> (i & 7)) & 1 == 1 for i in range(n)]
+
+    def array(item: int) -> Callable[..., Any]:
+        decode_item = items[item]
+
+        def dec_array(plan: "ReadPlan", buf: Any, pos: int, limit: int, depth: int, flags: int, name: Any) -> Any:
+            if 8 > limit - pos:
+                raise _truncated("an array header", pos)
+            data_length, count = unpack_i32(buf, pos)[0], unpack_i32(buf, pos + 4)[0]
+            if data_length < 0 or count < 0:
+                raise HazelcastSerializationError(
+                    f"malformed compact data: negative array length {data_length} or count {count} at position {pos}")
+            items_start = pos + 8
+            if data_length > limit - items_start:
+                raise _truncated(f"an array of {data_length} bytes", pos)
+            table = items_start + data_length
+            osize = offset_size(data_length)
+            if count > (limit - table) // osize:
+                raise _truncated("an array offset table", table)
+            out = [None] * count
+            no_nulls = flags & FLAG_NO_NULL_ITEMS
+            for i in range(count):
+                off = _offset_at(buf, s, table, i, osize)
+                if off == -1:
+                    if no_nulls:
+                        raise _field_error(name, f"item {i} is None but the target array is not nullable")
+                    continue
+                if off >= data_length:
+                    raise HazelcastSerializationError(
+                        f"malformed compact data: array item {i} has offset {off} outside the {data_length}-byte array")
+                out[i] = decode_item(plan, buf, items_start + off, table, depth)
+            return out
+
+        return dec_array
+
+    fields: Dict[int, Callable[..., Any]] = {}
+    for kind, (cat, item) in _LAYOUTS.items():
+        if cat == _CAT_SCALAR:
+            fields[kind] = scalar(item)
+        elif cat == _CAT_PACKED:
+            fields[kind] = packed(item)
+        elif cat == _CAT_BITS:
+            fields[kind] = dec_bits
+        elif cat == _CAT_ARRAY:
+            fields[kind] = array(item)
+    return fields
+
+
+_DECODERS = {True: _decoders(True), False: _decoders(False)}
+_OFFSET_CHARS = {1: "B", 2: "H", 4: "i"}
 
 
 class ReadPlan:
@@ -1043,8 +1326,8 @@ class ReadPlan:
         HazelcastSerializationError: an invalid layout.
     """
 
-    __slots__ = ("fixed_length", "var_count", "mode", "target", "_fields", "_n", "_defaults", "_resolve", "_plans",
-                 "_fixed", "_bits", "_var", "_new")
+    __slots__ = ("fixed_length", "var_count", "mode", "target", "_fields", "_n", "_keys", "_defaults", "_resolve",
+                 "_plans", "_fixed", "_fixed_struct", "_fixed_slots", "_bits", "_var", "_fill_dict", "_tables")
 
     def __init__(self, fixed_length: int, var_count: int, fields: Sequence[Any], mode: int = READ_VALUES,
                  target: Any = None, defaults: Sequence[Any] = (), resolve: Any = None,
@@ -1069,17 +1352,29 @@ class ReadPlan:
         self.target = target
         self._fields = specs
         self._n = len(specs)
+        self._keys = [spec[5] for spec in specs]
         self._defaults = checked_defaults
         self._resolve = resolve
         self._plans = {} if plans is None else plans
-        self._fixed = [(i, _STRUCT_INDEX[s[1]], s[2]) for i, s in enumerate(specs) if s[6] == _CAT_FIXED]
-        self._bits = [(i, s[2], 1 << s[3]) for i, s in enumerate(specs) if s[6] == _CAT_BIT]
-        self._var = [(i, s) for i, s in enumerate(specs) if s[6] >= _CAT_SCALAR]
-        self._new = None if mode != READ_SETATTR else target.__new__
+        fixed = [i for i, spec in enumerate(specs) if spec[6] == _CAT_FIXED]
+        self._fixed = [(i, _STRUCT_INDEX[specs[i][1]], specs[i][2]) for i in fixed]
+        # one unpack of the fixed section when the fields do not overlap (else field by field)
+        be_struct = _fixed_struct(specs, fixed, True) if fixed else None
+        self._fixed_struct = None if be_struct is None else {True: be_struct,
+                                                              False: _fixed_struct(specs, fixed, False)}
+        ordered = [i for _, i in sorted((specs[i][2], i) for i in fixed)]
+        self._fixed_slots = [(i, j) for j, i in enumerate(ordered)]
+        self._bits = [(i, spec[2], 1 << spec[3]) for i, spec in enumerate(specs) if spec[6] == _CAT_BIT]
+        self._var = [(i, spec[2], spec[4], spec[0], spec[1]) for i, spec in enumerate(specs) if spec[6] >= _CAT_SCALAR]
+        self._fill_dict = mode == READ_SETATTR and _can_fill_dict(target, self._keys + [d[0] for d in checked_defaults])
+        self._tables: dict = {}
 
     def read(self, reader: CompactStreamReader) -> Any:
         """Read one body at the reader's position; the position moves to the end of the object."""
-        value, end = self._read(reader._buf, reader._s, reader._pos, len(reader._buf), 0)
+        try:
+            value, end = self._read(reader._buf, reader._s, reader._pos, len(reader._buf), 0)
+        except UnicodeDecodeError as e:
+            raise HazelcastSerializationError(f"malformed compact data: invalid UTF-8: {e.reason}") from None
         reader._pos = end
         return value
 
@@ -1096,7 +1391,6 @@ class ReadPlan:
             data_start = data_end = pos
             end = pos + fixed_length
             data_length = fixed_length
-            table = osize = 0
         else:
             if 4 > limit - pos:
                 raise _truncated("a data length", pos)
@@ -1114,126 +1408,63 @@ class ReadPlan:
                 raise _truncated("an offset table", table)
             end = table + var_count * osize
         values = [None] * self._n
-        for i, si, loc in self._fixed:
-            values[i] = s[si].unpack_from(buf, data_start + loc)[0]
+        if self._fixed_struct is not None:
+            unpacked = self._fixed_struct[s is _BE].unpack_from(buf, data_start)
+            for i, j in self._fixed_slots:
+                values[i] = unpacked[j]
+        else:
+            for i, si, loc in self._fixed:
+                values[i] = s[si].unpack_from(buf, data_start + loc)[0]
         for i, loc, mask in self._bits:
             values[i] = (buf[data_start + loc] & mask) != 0
-        for i, spec in self._var:
-            off = _offset_at(buf, s, table, spec[2], osize)
-            if off == -1:
-                if spec[4] & FLAG_NOT_NULL:
-                    raise _field_error(spec[0], "the value is None but the target field is not nullable")
-                continue
-            if off >= data_length:
-                raise HazelcastSerializationError(
-                    f"malformed compact data: field {spec[0]!r} has offset {off} outside the {data_length}-byte object")
-            values[i] = self._read_var(buf, s, spec, data_start + off, data_end, depth)
+        if self._var:
+            offsets = self._table(osize, s is _BE).unpack_from(buf, table)
+            decoders = _DECODERS[s is _BE]
+            for i, loc, flags, name, kind in self._var:
+                off = offsets[loc]
+                if off == -1 or (osize == 1 and off == 0xFF) or (osize == 2 and off == 0xFFFF):
+                    if flags & FLAG_NOT_NULL:
+                        raise _field_error(name, "the value is None but the target field is not nullable")
+                    continue
+                if off < 0:
+                    raise HazelcastSerializationError(f"malformed compact data: invalid offset {off}")
+                if off >= data_length:
+                    raise HazelcastSerializationError(
+                        f"malformed compact data: field {name!r} has offset {off} outside the {data_length}-byte "
+                        "object")
+                values[i] = decoders[kind](self, buf, data_start + off, data_end, depth, flags, name)
         return self._build(values), end
+
+    def _table(self, osize: int, big_endian: bool) -> struct.Struct:
+        key = (osize, big_endian)
+        table = self._tables.get(key)
+        if table is None:
+            table = self._tables[key] = struct.Struct(
+                (">" if big_endian else "<") + str(self.var_count) + _OFFSET_CHARS[osize])
+        return table
 
     def _build(self, values: List[Any]) -> Any:
         mode = self.mode
         if mode == READ_VALUES:
             return values if self.target is None else self.target(values)
-        fields = self._fields
         if mode == READ_SETATTR:
-            obj = self._new(self.target)
-            setattr_ = object.__setattr__
-            for i in range(self._n):
-                setattr_(obj, fields[i][5], values[i])
+            if self._fill_dict:
+                d = dict(zip(self._keys, values))
+                for key, value, is_factory in self._defaults:
+                    d[key] = value() if is_factory else value
+                obj = self.target.__new__(self.target)
+                obj.__dict__ = d
+                return obj
+            obj = self.target.__new__(self.target)
+            for key, value in zip(self._keys, values):
+                _object_setattr(obj, key, value)
             for key, value, is_factory in self._defaults:
-                setattr_(obj, key, value() if is_factory else value)
+                _object_setattr(obj, key, value() if is_factory else value)
             return obj
-        kwargs = {fields[i][5]: values[i] for i in range(self._n)}
+        kwargs = dict(zip(self._keys, values))
         for key, value, is_factory in self._defaults:
             kwargs[key] = value() if is_factory else value
         return self.target(**kwargs)
-
-    def _read_var(self, buf: Any, s: Tuple[struct.Struct, ...], spec: Tuple[Any, ...], pos: int, limit: int,
-                  depth: int) -> Any:
-        cat, item = spec[6], spec[7]
-        if cat == _CAT_SCALAR:
-            return self._read_item(buf, s, item, pos, limit, depth)[0]
-        if cat == _CAT_PACKED:
-            return _read_packed(buf, s, item, pos, limit, spec[4] & FLAG_BYTES)
-        if cat == _CAT_BITS:
-            return _read_bits(buf, s, pos, limit)
-        if 8 > limit - pos:
-            raise _truncated("an array header", pos)
-        data_length, count = s[4].unpack_from(buf, pos)[0], s[4].unpack_from(buf, pos + 4)[0]
-        if data_length < 0 or count < 0:
-            raise HazelcastSerializationError(
-                f"malformed compact data: negative array length {data_length} or count {count} at position {pos}")
-        items_start = pos + 8
-        if data_length > limit - items_start:
-            raise _truncated(f"an array of {data_length} bytes", pos)
-        table = items_start + data_length
-        osize = offset_size(data_length)
-        if count > (limit - table) // osize:
-            raise _truncated("an array offset table", table)
-        out = [None] * count
-        no_nulls = spec[4] & FLAG_NO_NULL_ITEMS
-        for i in range(count):
-            off = _offset_at(buf, s, table, i, osize)
-            if off == -1:
-                if no_nulls:
-                    raise _field_error(spec[0], f"item {i} is None but the target array is not nullable")
-                continue
-            if off >= data_length:
-                raise HazelcastSerializationError(
-                    f"malformed compact data: array item {i} has offset {off} outside the {data_length}-byte array")
-            out[i] = self._read_item(buf, s, item, items_start + off, table, depth)[0]
-        return out
-
-    def _read_item(self, buf: Any, s: Tuple[struct.Struct, ...], item: int, pos: int, limit: int,
-                   depth: int) -> Tuple[Any, int]:
-        if item == _STRING:
-            if 4 > limit - pos:
-                raise _truncated("a string length", pos)
-            n = s[4].unpack_from(buf, pos)[0]
-            if n == -1:
-                return None, pos + 4
-            if n < 0 or n > limit - pos - 4:
-                raise _truncated(f"a string of {n} bytes", pos)
-            try:
-                return str(buf[pos + 4:pos + 4 + n], "utf-8"), pos + 4 + n
-            except UnicodeDecodeError as e:
-                raise HazelcastSerializationError(f"invalid UTF-8 in a string at position {pos}: {e.reason}") from None
-        if item == _COMPACT:
-            if 8 > limit - pos:
-                raise _truncated("a schema id", pos)
-            plan = self._nested_plan(s[5].unpack_from(buf, pos)[0])
-            return plan._read(buf, s, pos + 8, limit, depth + 1)
-        size = _FIXED_SIZES.get(item)
-        if size is not None:
-            if size > limit - pos:
-                raise _truncated(f"a {size}-byte value", pos)
-            if item == _BOOLEAN:
-                return buf[pos] != 0, pos + 1
-            return s[_STRUCT_INDEX[item]].unpack_from(buf, pos)[0], pos + size
-        if item == _DECIMAL:
-            if 4 > limit - pos:
-                raise _truncated("a decimal length", pos)
-            n = s[4].unpack_from(buf, pos)[0]
-            if n <= 0 or n > limit - pos - 8:
-                raise _truncated(f"a decimal of {n} bytes", pos)
-            unscaled = int.from_bytes(buf[pos + 4:pos + 4 + n], "big", signed=True)
-            scale = s[4].unpack_from(buf, pos + 4 + n)[0]
-            return _decimal.Decimal(unscaled).scaleb(-scale, _EXACT), pos + 8 + n
-        if item == _TIME:
-            if 7 > limit - pos:
-                raise _truncated("a time", pos)
-            return _make_time(s, buf, pos), pos + 7
-        if item == _DATE:
-            if 6 > limit - pos:
-                raise _truncated("a date", pos)
-            return _make_datetime(s, buf, pos, False, False), pos + 6
-        if item == _TIMESTAMP:
-            if 13 > limit - pos:
-                raise _truncated("a timestamp", pos)
-            return _make_datetime(s, buf, pos, True, False), pos + 13
-        if 17 > limit - pos:
-            raise _truncated("a timestamp with time zone", pos)
-        return _make_datetime(s, buf, pos, True, True), pos + 17
 
     def _nested_plan(self, schema_id: int) -> "ReadPlan":
         plan = self._plans.get(schema_id)
@@ -1246,75 +1477,19 @@ class ReadPlan:
         return plan
 
 
-def _offset_at(buf: Any, s: Tuple[struct.Struct, ...], table: int, index: int, osize: int) -> int:
-    if osize == 1:
-        v = buf[table + index]
-        return -1 if v == 0xFF else v
-    if osize == 2:
-        v = s[3].unpack_from(buf, table + 2 * index)[0]
-        return -1 if v == 0xFFFF else v
-    v = s[4].unpack_from(buf, table + 4 * index)[0]
-    if v < -1:
-        raise HazelcastSerializationError(f"malformed compact data: invalid offset {v}")
-    return v
-
-
-def _read_packed(buf: Any, s: Tuple[struct.Struct, ...], item: int, pos: int, limit: int, as_bytes: int) -> Any:
-    if 4 > limit - pos:
-        raise _truncated("an array count", pos)
-    n = s[4].unpack_from(buf, pos)[0]
-    if n == -1:
-        return None
-    size = _FIXED_SIZES[item]
-    if n < 0 or n > (limit - pos - 4) // size:
-        raise _truncated(f"an array of {n} items", pos)
-    start = pos + 4
-    if as_bytes and item == _INT8:
-        return bytes(buf[start:start + n])
-    fmt = s[_STRUCT_INDEX[item]].format
-    return list(struct.unpack_from(fmt[0] + str(n) + fmt[1:], buf, start))
-
-
-def _read_bits(buf: Any, s: Tuple[struct.Struct, ...], pos: int, limit: int) -> Optional[List[bool]]:
-    if 4 > limit - pos:
-        raise _truncated("an array count", pos)
-    n = s[4].unpack_from(buf, pos)[0]
-    if n == -1:
-        return None
-    if n < 0 or (n >> 3) + (1 if n & 7 else 0) > limit - pos - 4:
-        raise _truncated(f"an array of {n} booleans", pos)
-    start = pos + 4
-    return [(buf[start + (i >> 3)] >> (i & 7)) & 1 == 1 for i in range(n)]
-
-
-def _make_time(s: Tuple[struct.Struct, ...], buf: Any, pos: int) -> _dt.time:
-    hour, minute, second = s[0].unpack_from(buf, pos)[0], s[0].unpack_from(buf, pos + 1)[0], s[0].unpack_from(
-        buf, pos + 2)[0]
-    nanos = s[4].unpack_from(buf, pos + 3)[0]
-    if nanos < 0 or nanos > 999_999_999:
-        raise HazelcastSerializationError(f"malformed compact data: {nanos} nanoseconds at position {pos}")
+def _read_value(buf: Any, s: Tuple[struct.Struct, ...], pos: int, plans: dict, resolve: Any) -> Tuple[Any, int]:
+    if 8 > len(buf) - pos:
+        raise _truncated("a schema id", pos)
+    schema_id = s[5].unpack_from(buf, pos)[0]
+    plan = plans.get(schema_id)
+    if plan is None:
+        plan = resolve(schema_id)
+        if not isinstance(plan, ReadPlan):
+            raise HazelcastSerializationError(f"the resolver returned {plan!r}, not a ReadPlan")
     try:
-        return _dt.time(hour, minute, second, nanos // 1000)
-    except ValueError as e:
-        raise HazelcastSerializationError(f"malformed compact data: invalid time at position {pos}: {e}") from None
-
-
-def _make_datetime(s: Tuple[struct.Struct, ...], buf: Any, pos: int, with_time: bool, with_zone: bool) -> Any:
-    year = s[4].unpack_from(buf, pos)[0]
-    month, day = s[0].unpack_from(buf, pos + 4)[0], s[0].unpack_from(buf, pos + 5)[0]
-    try:
-        if not with_time:
-            return _dt.date(year, month, day)
-        t = _make_time(s, buf, pos + 6)
-        tz = None
-        if with_zone:
-            seconds = s[4].unpack_from(buf, pos + 13)[0]
-            if seconds < -_MAX_TZ_OFFSET or seconds > _MAX_TZ_OFFSET:
-                raise ValueError(f"UTC offset of {seconds} seconds is outside -18:00..+18:00")
-            tz = _timezone(seconds)
-        return _dt.datetime(year, month, day, t.hour, t.minute, t.second, t.microsecond, tz)
-    except (ValueError, OverflowError) as e:
-        raise HazelcastSerializationError(f"malformed compact data: invalid date at position {pos}: {e}") from None
+        return plan._read(buf, s, pos + 8, len(buf), 0)
+    except UnicodeDecodeError as e:
+        raise HazelcastSerializationError(f"malformed compact data: invalid UTF-8: {e.reason}") from None
 
 
 def read_compact(reader: CompactStreamReader, plans: dict, resolve: Any) -> Any:
@@ -1323,26 +1498,84 @@ def read_compact(reader: CompactStreamReader, plans: dict, resolve: Any) -> Any:
     The plan comes from ``plans[schema_id]`` or else ``resolve(schema_id)`` (which raises for unknown ids). The
     position moves to the end of the object.
     """
-    pos = reader._pos
-    buf = reader._buf
-    if 8 > len(buf) - pos:
-        raise _truncated("a schema id", pos)
-    schema_id = reader._s[5].unpack_from(buf, pos)[0]
-    plan = plans.get(schema_id)
-    if plan is None:
-        plan = resolve(schema_id)
-        if not isinstance(plan, ReadPlan):
-            raise HazelcastSerializationError(f"the resolver returned {plan!r}, not a ReadPlan")
-    value, end = plan._read(buf, reader._s, pos + 8, len(buf), 0)
+    value, end = _read_value(reader._buf, reader._s, reader._pos, plans, resolve)
     reader._pos = end
     return value
 
 
 def decode_compact_data(buffer: Buffer, plans: dict, resolve: Any, big_endian: bool = True) -> Any:
     """Decode a whole compact Data (header, schema id, body) with :func:`read_compact`."""
-    reader = CompactStreamReader(buffer, big_endian)
-    buf = reader._buf
+    buf = CompactStreamReader(buffer, big_endian)._buf
     if len(buf) < 8 or _I32_BE.unpack_from(buf, 4)[0] != COMPACT_TYPE_ID:
         raise HazelcastSerializationError("not a compact Data (type id -55)")
-    reader._pos = 8
-    return read_compact(reader, plans, resolve)
+    return _read_value(buf, _BE if big_endian else _LE, 8, plans, resolve)[0]
+
+
+# -- the Data fast path ------------------------------------------------------------------------------------------
+
+
+class DataCodec:
+    """The hot path of ``SerializationService.to_data`` / ``to_object`` for compact objects.
+
+    Args:
+        write_plans: write plans by class (a dict shared with the compact service, not copied).
+        read_plans: read plans by schema id (shared, not copied).
+        resolve: ``resolve(schema_id) -> ReadPlan`` for ids missing from ``read_plans``.
+        data_class: the Data class (instances have a ``buffer`` attribute holding ``bytes``).
+        to_data_fallback: called with objects whose class has no write plan.
+        to_object_fallback: called with anything that is not compact Data (a ``data_class`` instance or bytes).
+        big_endian: byte order of the payload.
+
+    ``to_data`` and ``to_object`` raise only ``HazelcastSerializationError`` on their compact paths (other
+    exceptions, e.g. from user code, are wrapped in it).
+    """
+
+    __slots__ = ("_write_plans", "_read_plans", "_resolve", "_data_class", "_to_data_fallback",
+                 "_to_object_fallback", "_s")
+
+    def __init__(self, write_plans: dict, read_plans: dict, resolve: Any, data_class: Any, to_data_fallback: Any,
+                 to_object_fallback: Any, big_endian: bool = True) -> None:
+        if not isinstance(write_plans, dict) or not isinstance(read_plans, dict):
+            raise TypeError("write_plans and read_plans must be dicts")
+        self._write_plans = write_plans
+        self._read_plans = read_plans
+        self._resolve = resolve
+        self._data_class = data_class
+        self._to_data_fallback = to_data_fallback
+        self._to_object_fallback = to_object_fallback
+        self._s = _BE if big_endian else _LE
+
+    def to_data(self, obj: Any) -> Any:
+        """Data of a compact object whose class has a plan; anything else goes to the fallback."""
+        plan = self._write_plans.get(type(obj))
+        if plan is None:
+            return self._to_data_fallback(obj)
+        try:
+            buffer = plan.to_data(obj)
+        except HazelcastSerializationError:
+            raise
+        except Exception as e:
+            raise HazelcastSerializationError(f"cannot serialize {type(obj).__name__}: {e}") from e
+        data = self._data_class.__new__(self._data_class)
+        _object_setattr(data, "buffer", buffer)
+        return data
+
+    def to_object(self, data: Any) -> Any:
+        """The object of compact Data (a ``data_class`` instance or bytes); anything else goes to the fallback."""
+        cls = type(data)
+        if cls is self._data_class:
+            buffer = data.buffer
+        elif cls is bytes:
+            buffer = data
+        else:
+            return self._to_object_fallback(data)
+        if type(buffer) is not bytes:
+            return self._to_object_fallback(data)
+        if len(buffer) < 16 or buffer[4:8] != b"\xff\xff\xff\xc9":
+            return self._to_object_fallback(data)
+        try:
+            return _read_value(buffer, self._s, 8, self._read_plans, self._resolve)[0]
+        except HazelcastSerializationError:
+            raise
+        except Exception as e:
+            raise HazelcastSerializationError(f"cannot deserialize: {e}") from e

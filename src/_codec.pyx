@@ -873,15 +873,21 @@ cdef class CompactStreamReader:
 # ==================================================================================================================
 # Compact objects: per-schema write and read plans (twin of the section of the same name in _codec_py.py, which
 # documents the behaviour). A plan turns its fields into a C array once; writing and reading an object is then a
-# loop over that array with C-level dispatch on the field kind.
+# loop over that array with C-level dispatch on the field kind. No try blocks on the per-field paths: errors are
+# converted once, at the entry points.
 # ==================================================================================================================
 
 from cpython.object cimport PyObject_GenericSetAttr
+from cpython.tuple cimport PyTuple_GET_ITEM
 from cpython.unicode cimport PyUnicode_AsUTF8AndSize
-from cpython.dict cimport PyDict_GetItem
-from cpython.ref cimport PyObject
-from cpython.list cimport PyList_New, PyList_SET_ITEM, PyList_GET_ITEM
-from cpython.ref cimport Py_INCREF
+from cpython.dict cimport PyDict_GetItem, PyDict_SetItem, PyDict_Copy
+from cpython.ref cimport PyObject, Py_INCREF
+from cpython.list cimport PyList_New, PyList_SET_ITEM
+from cpython.sequence cimport PySequence_Fast_ITEMS, PySequence_Fast_GET_SIZE
+
+cdef extern from "Python.h":
+    int PyObject_GenericSetDict(object o, object value, void* context) except -1
+    object _generic_alloc "PyType_GenericAlloc"(void* type, Py_ssize_t nitems)
 
 import datetime as _dt
 import decimal as _decimal
@@ -926,6 +932,18 @@ cdef enum:
     _CAT_PACKED = 4
     _CAT_ARRAY = 5
 
+cdef enum:
+    _F_BYTES = 1
+    _F_NOT_NULL = 2
+    _F_NO_NULL_ITEMS = 4
+    _M_VALUES = 0
+    _M_SETATTR = 1
+    _M_KWARGS = 2
+
+cdef enum:
+    _FILL_LIST = 0  # values collected in a list (values, setattr without __dict__, kwargs)
+    _FILL_DICT = 1  # values collected in the new object's __dict__ (setattr mode, plain classes)
+
 
 def _build_layouts():
     out = {_BOOLEAN: (_CAT_BIT, _BOOLEAN), _ARRAY_OF_BOOLEAN: (_CAT_BITS, _BOOLEAN)}
@@ -953,9 +971,12 @@ cdef object _Decimal = _decimal.Decimal
 cdef object _time = _dt.time
 cdef object _date = _dt.date
 cdef object _datetime = _dt.datetime
+cdef object _object_new = object.__new__
 cdef tuple _WRAPPED = (TypeError, ValueError, OverflowError, AttributeError, UnicodeError)
 cdef tuple _BUFFER_TYPES = (bytes, bytearray, memoryview)
 cdef tuple _SEQUENCE_TYPES = (list, tuple)
+cdef object _current_field = None  # the field being written, for error messages only
+cdef list _WRITER_POOL = []
 
 ctypedef struct _Spec:
     int kind
@@ -1002,6 +1023,20 @@ def _check_layout(fields, fixed_length, var_count):
             bit = 0
         out.append((name, kind, loc, bit, flags & 7, key, cat, layout[1]))
     return out
+
+
+def _can_fill_dict(target, keys):
+    """Whether objects of ``target`` can get their attributes through ``__dict__`` (no slots or descriptors)."""
+    if not isinstance(target, type) or getattr(target, "__dictoffset__", 0) == 0:
+        return False
+    for key in keys:
+        for klass in target.__mro__:
+            if key in klass.__dict__:
+                descriptor = type(klass.__dict__[key])
+                if hasattr(descriptor, "__set__") or hasattr(descriptor, "__delete__"):
+                    return False
+                break
+    return True
 
 
 cdef _Spec* _make_specs(list checked) except NULL:
@@ -1061,6 +1096,17 @@ def _timezone(seconds):
         tz = _dt.timezone(_dt.timedelta(seconds=seconds)) if seconds else _dt.timezone.utc
         _TZ_CACHE[seconds] = tz
     return tz
+
+
+cdef object _write_error(object obj, object e):
+    return HazelcastSerializationError(f"cannot write {type(obj).__name__} (field {_current_field!r}): {e}")
+
+
+cdef object _new_instance(object cls, bint fast):
+    # object.__new__(cls) without the call machinery when the class does not override __new__
+    if fast:
+        return _generic_alloc(<void*>cls, 0)
+    return cls.__new__(cls)
 
 
 # -- writing -------------------------------------------------------------------------------------------------------
@@ -1209,23 +1255,51 @@ cdef class WritePlan:
 
     def write(self, CompactStreamWriter writer, obj):
         """Write ``obj`` (schema id and body) at the writer's position; on error the writer is left unchanged."""
+        global _current_field
         cdef Py_ssize_t start = writer._len
         if writer._be != self._be:
             raise HazelcastSerializationError("the writer's byte order differs from the plan's")
+        _current_field = None
         try:
             _wp_write(self, writer, obj, 0)
+        except _WRAPPED as e:
+            writer._len = start
+            raise _write_error(obj, e) from None
         except BaseException:
             writer._len = start
             raise
 
     def to_data(self, obj):
         """The whole Data of ``obj``: header (partition hash 0, type id -55), schema id and body."""
-        cdef CompactStreamWriter w = CompactStreamWriter(self._be, 256)
-        cdef uint8_t* p = w._grow(8)
+        return _plan_to_data(self, obj)
+
+
+cdef bytes _plan_to_data(WritePlan plan, object obj):
+    try:
+        return _plan_to_data_raw(plan, obj)
+    except _WRAPPED as e:
+        raise _write_error(obj, e) from None
+
+
+cdef bytes _plan_to_data_raw(WritePlan plan, object obj):
+    global _current_field
+    cdef CompactStreamWriter w
+    cdef uint8_t* p
+    _current_field = None
+    if _WRITER_POOL:
+        w = _WRITER_POOL.pop()
+        w._len = 0
+    else:
+        w = CompactStreamWriter(True, 512)
+    try:
+        p = w._grow(8)
         memset(p, 0, 4)
         _put32(p + 4, <uint32_t><int32_t>-55, True)
-        _wp_write(self, w, obj, 0)
+        _wp_write(plan, w, obj, 0)
         return PyBytes_FromStringAndSize(<const char*>w._data, w._len)
+    finally:
+        if w._cap <= 65536 and len(_WRITER_POOL) < 8:
+            _WRITER_POOL.append(w)
 
 
 cdef WritePlan _plan_for(WritePlan plan, object value):
@@ -1252,10 +1326,7 @@ cdef int _wp_write(WritePlan plan, CompactStreamWriter w, object obj, int depth)
         raise HazelcastSerializationError(
             f"compact objects nested deeper than {_MAX_DEPTH} levels (a cyclic object graph?)")
     if plan._extract is None:
-        try:
-            values = plan._getter(obj)
-        except AttributeError as e:
-            raise HazelcastSerializationError(f"cannot write {type(obj).__name__}: {e}") from None
+        values = plan._getter(obj)
         order = plan._order
         norder = plan._norder
     else:
@@ -1272,14 +1343,15 @@ cdef int _wp_write(WritePlan plan, CompactStreamWriter w, object obj, int depth)
             own_order = plan._check_order(order_obj, &norder)
             order = own_order
     try:
-        _wp_body(plan, w, values, order, norder, depth)
+        _wp_body(plan, w, PySequence_Fast_ITEMS(values), order, norder, depth)
     finally:
         PyMem_Free(own_order)
     return 0
 
 
-cdef int _wp_body(WritePlan plan, CompactStreamWriter w, object values, Py_ssize_t* order, Py_ssize_t norder,
+cdef int _wp_body(WritePlan plan, CompactStreamWriter w, PyObject** values, Py_ssize_t* order, Py_ssize_t norder,
                   int depth) except -1:
+    global _current_field
     cdef Py_ssize_t i, k, start, data_start, data_length, fixed = plan.fixed_length, var_count = plan.var_count
     cdef _Spec* spec
     cdef bint be = plan._be
@@ -1297,17 +1369,15 @@ cdef int _wp_body(WritePlan plan, CompactStreamWriter w, object values, Py_ssize
     for i in range(plan._n):
         spec = &plan._specs[i]
         if spec.cat == _CAT_FIXED:
-            value = values[i]
+            value = <object>values[i]
             if value is None:
                 raise _field_error(plan._names[i], "None is not allowed for a non-nullable field")
-            try:
-                _put_fixed(w._data + data_start + spec.loc, spec.item, value, be)
-            except (OverflowError, TypeError, ValueError):
-                raise _field_error(plan._names[i], f"cannot write {value!r} as {_NAMES[spec.item]}") from None
+            _current_field = plan._names[i]
+            _put_fixed(w._data + data_start + spec.loc, spec.item, value, be)
     for i in range(plan._n):
         spec = &plan._specs[i]
         if spec.cat == _CAT_BIT:
-            value = values[i]
+            value = <object>values[i]
             if value is None:
                 raise _field_error(plan._names[i], "None is not allowed for a non-nullable field")
             if value:
@@ -1325,12 +1395,13 @@ cdef int _wp_body(WritePlan plan, CompactStreamWriter w, object values, Py_ssize
             offsets[k] = -1
         for k in range(norder):
             i = order[k]
-            value = values[i]
+            value = <object>values[i]
             if value is None:
                 continue
             spec = &plan._specs[i]
             offsets[spec.loc] = w._len - data_start
-            _write_var(plan, w, spec, plan._names[i], value, depth)
+            _current_field = plan._names[i]
+            _write_var(plan, w, spec, value, depth)
         data_length = w._len - data_start
         if data_length > _MAX_INT32:
             raise HazelcastSerializationError(f"a compact object of {data_length} bytes is too large")
@@ -1342,21 +1413,15 @@ cdef int _wp_body(WritePlan plan, CompactStreamWriter w, object values, Py_ssize
     return 0
 
 
-cdef int _write_var(WritePlan plan, CompactStreamWriter w, _Spec* spec, object name, object value,
-                    int depth) except -1:
+cdef inline int _write_var(WritePlan plan, CompactStreamWriter w, _Spec* spec, object value, int depth) except -1:
     cdef int cat = spec.cat
-    try:
-        if cat == _CAT_SCALAR:
-            _write_item(plan, w, spec.item, value, depth)
-        elif cat == _CAT_PACKED:
-            _write_packed(plan, w, spec.item, value)
-        elif cat == _CAT_ARRAY:
-            _write_array(plan, w, spec.item, value, depth)
-        else:
-            _write_bits(plan, w, value)
-    except _WRAPPED as e:
-        raise _field_error(name, f"cannot write {value!r} as {_kind_text(spec.kind)}: {e}") from None
-    return 0
+    if cat == _CAT_SCALAR:
+        return _write_item(plan, w, spec.item, value, depth)
+    if cat == _CAT_PACKED:
+        return _write_packed(plan, w, spec.item, value)
+    if cat == _CAT_ARRAY:
+        return _write_array(plan, w, spec.item, value, depth)
+    return _write_bits(plan, w, value)
 
 
 cdef int _write_item(WritePlan plan, CompactStreamWriter w, int item, object value, int depth) except -1:
@@ -1378,8 +1443,7 @@ cdef int _write_item(WritePlan plan, CompactStreamWriter w, int item, object val
     elif item == _BOOLEAN:
         w._grow(1)[0] = 1 if value else 0
     elif item <= _FLOAT64:
-        n = _item_size(item)
-        p = w._grow(n)
+        p = w._grow(_item_size(item))
         _put_fixed(p, item, value, be)
     elif item == _DECIMAL:
         data, scale = _decimal_parts(value)
@@ -1430,6 +1494,7 @@ cdef int _write_packed(WritePlan plan, CompactStreamWriter w, int item, object v
     cdef Py_ssize_t n, i, size, start
     cdef uint8_t* p
     cdef bint be = plan._be
+    cdef PyObject** items
     if item == _INT8 and isinstance(value, _BUFFER_TYPES):
         try:
             PyObject_GetBuffer(value, &view, PyBUF_SIMPLE)
@@ -1444,26 +1509,28 @@ cdef int _write_packed(WritePlan plan, CompactStreamWriter w, int item, object v
         return 0
     if not isinstance(value, _SEQUENCE_TYPES):
         raise TypeError(f"expected a list, got {type(value).__name__}")
-    n = len(value)
+    n = PySequence_Fast_GET_SIZE(value)
+    items = PySequence_Fast_ITEMS(value)
     size = _item_size(item)
     start = w._len
     w._grow(4 + n * size)
     _put32(w._data + start, <uint32_t>n, be)
     for i in range(n):
-        _put_fixed(w._data + start + 4 + i * size, item, value[i], be)
+        _put_fixed(w._data + start + 4 + i * size, item, <object>items[i], be)
     return 0
 
 
 cdef int _write_bits(WritePlan plan, CompactStreamWriter w, object value) except -1:
     if not isinstance(value, _SEQUENCE_TYPES):
         raise TypeError(f"expected a list, got {type(value).__name__}")
-    cdef Py_ssize_t n = len(value), i, nbytes = (n + 7) >> 3
+    cdef Py_ssize_t n = PySequence_Fast_GET_SIZE(value), i, nbytes = (n + 7) >> 3
+    cdef PyObject** items = PySequence_Fast_ITEMS(value)
     cdef Py_ssize_t start = w._len
     cdef uint8_t* p = w._grow(4 + nbytes)
     memset(p, 0, 4 + nbytes)
     _put32(p, <uint32_t>n, plan._be)
     for i in range(n):
-        v = value[i]
+        v = <object>items[i]
         if v is None:
             raise TypeError("None is not a boolean")
         if v:
@@ -1475,21 +1542,26 @@ cdef int _write_array(WritePlan plan, CompactStreamWriter w, int item, object va
     if not isinstance(value, _SEQUENCE_TYPES):
         raise TypeError(f"expected a list, got {type(value).__name__}")
     cdef bint be = plan._be
-    cdef Py_ssize_t n = len(value), i, start = w._len, items_start, data_length
+    cdef Py_ssize_t n = PySequence_Fast_GET_SIZE(value), i, start = w._len, items_start, data_length
+    cdef Py_ssize_t small[16]
     cdef Py_ssize_t* offsets
     cdef WritePlan first = None, nested
     cdef uint8_t* p = w._grow(8)
     _put32(p, 0, be)
     _put32(p + 4, <uint32_t>n, be)
     items_start = w._len
-    offsets = <Py_ssize_t*>PyMem_Malloc((n if n > 0 else 1) * sizeof(Py_ssize_t))
-    if offsets == NULL:
-        raise MemoryError()
+    if n <= 16:
+        offsets = &small[0]
+    else:
+        offsets = <Py_ssize_t*>PyMem_Malloc(n * sizeof(Py_ssize_t))
+        if offsets == NULL:
+            raise MemoryError()
+    cdef PyObject** items = PySequence_Fast_ITEMS(value)
     try:
         for i in range(n):
             offsets[i] = -1
         for i in range(n):
-            v = value[i]
+            v = <object>items[i]
             if v is None:
                 continue
             offsets[i] = w._len - items_start
@@ -1508,7 +1580,8 @@ cdef int _write_array(WritePlan plan, CompactStreamWriter w, int item, object va
         _put32(w._data + start, <uint32_t>data_length, be)
         _append_offsets(w, offsets, n, data_length, be)
     finally:
-        PyMem_Free(offsets)
+        if offsets != &small[0]:
+            PyMem_Free(offsets)
     return 0
 
 
@@ -1563,7 +1636,11 @@ cdef class ReadPlan:
     cdef list _defaults
     cdef object _resolve
     cdef dict _plans
-    cdef object _new
+    cdef int _fill
+    cdef bint _fast_new
+    cdef dict _template
+    cdef int64_t _last_sid
+    cdef object _last_plan
 
     def __cinit__(self):
         self._specs = NULL
@@ -1600,20 +1677,35 @@ cdef class ReadPlan:
         self._defaults = checked_defaults
         self._resolve = resolve
         self._plans = {} if plans is None else plans
-        self._new = None if mode != READ_SETATTR else target.__new__
+        self._fill = _FILL_LIST
+        self._fast_new = False
+        self._last_plan = None
+        self._last_sid = 0
+        if mode == READ_SETATTR:
+            if _can_fill_dict(target, list(self._keys) + [d[0] for d in checked_defaults]):
+                self._fill = _FILL_DICT
+                self._template = dict.fromkeys(self._keys)
+            self._fast_new = isinstance(target, type) and target.__new__ is _object_new
 
     def read(self, CompactStreamReader reader):
         """Read one body at the reader's position; the position moves to the end of the object."""
         cdef Py_ssize_t end
-        value = _rp_read(self, reader._p, reader._be, reader._pos, reader._n, 0, &end)
+        try:
+            value = _rp_read(self, reader._p, reader._be, reader._pos, reader._n, 0, &end)
+        except UnicodeDecodeError as e:
+            raise HazelcastSerializationError(f"malformed compact data: invalid UTF-8: {e.reason}") from None
         reader._pos = end
         return value
 
 
 cdef ReadPlan _nested_plan(ReadPlan plan, int64_t schema_id):
+    if plan._last_plan is not None and plan._last_sid == schema_id:
+        return <ReadPlan>plan._last_plan
     key = schema_id
     cdef PyObject* cached = PyDict_GetItem(plan._plans, key)
     if cached != NULL:
+        plan._last_sid = schema_id
+        plan._last_plan = <ReadPlan>cached
         return <ReadPlan>cached
     if plan._resolve is None:
         raise HazelcastSerializationError(f"unknown compact schema id {schema_id}")
@@ -1623,13 +1715,21 @@ cdef ReadPlan _nested_plan(ReadPlan plan, int64_t schema_id):
     return <ReadPlan>nested
 
 
+cdef inline int _store(ReadPlan plan, object out, Py_ssize_t i, object value) except -1:
+    if plan._fill == _FILL_DICT:
+        PyDict_SetItem(out, <object>PyTuple_GET_ITEM(plan._keys, i), value)
+    else:
+        Py_INCREF(value)
+        PyList_SET_ITEM(out, i, value)
+    return 0
+
+
 cdef object _rp_read(ReadPlan plan, const uint8_t* buf, bint be, Py_ssize_t pos, Py_ssize_t limit, int depth,
                      Py_ssize_t* end):
     cdef Py_ssize_t fixed_length = plan.fixed_length, var_count = plan.var_count
     cdef Py_ssize_t data_start, data_end, data_length, table, osize, off, i
-    cdef int32_t raw_length
     cdef _Spec* spec
-    cdef list values
+    cdef object out
     if depth > _MAX_DEPTH:
         raise HazelcastSerializationError(f"compact objects nested deeper than {_MAX_DEPTH} levels")
     if var_count == 0:
@@ -1642,8 +1742,7 @@ cdef object _rp_read(ReadPlan plan, const uint8_t* buf, bint be, Py_ssize_t pos,
     else:
         if 4 > limit - pos:
             raise _truncated("a data length", pos)
-        raw_length = <int32_t>_get32(buf + pos, be)
-        data_length = raw_length
+        data_length = <int32_t>_get32(buf + pos, be)
         if data_length < fixed_length:
             raise HazelcastSerializationError(
                 f"malformed compact data: data length {data_length} at position {pos} is below the fixed "
@@ -1656,50 +1755,49 @@ cdef object _rp_read(ReadPlan plan, const uint8_t* buf, bint be, Py_ssize_t pos,
         if var_count > (limit - table) // osize:
             raise _truncated("an offset table", table)
         end[0] = table + var_count * osize
-    values = PyList_New(plan._n)
-    for i in range(plan._n):
-        Py_INCREF(None)
-        PyList_SET_ITEM(values, i, None)
+    out = PyDict_Copy(plan._template) if plan._fill == _FILL_DICT else PyList_New(plan._n)
     for i in range(plan._n):
         spec = &plan._specs[i]
         if spec.cat == _CAT_FIXED:
-            values[i] = _get_fixed(buf + data_start + spec.loc, spec.item, be)
-    for i in range(plan._n):
-        spec = &plan._specs[i]
-        if spec.cat == _CAT_BIT:
-            values[i] = (buf[data_start + spec.loc] & (1 << spec.bit)) != 0
-    for i in range(plan._n):
-        spec = &plan._specs[i]
-        if spec.cat < _CAT_SCALAR:
-            continue
-        off = _offset_at(buf, be, table, spec.loc, osize)
-        if off == -1:
-            if spec.flags & FLAG_NOT_NULL:
-                raise _field_error(plan._names[i], "the value is None but the target field is not nullable")
-            continue
-        if off >= data_length:
-            raise HazelcastSerializationError(
-                f"malformed compact data: field {plan._names[i]!r} has offset {off} outside the "
-                f"{data_length}-byte object")
-        values[i] = _read_var(plan, buf, be, spec, plan._names[i], data_start + off, data_end, depth)
-    return _rp_build(plan, values)
+            _store(plan, out, i, _get_fixed(buf + data_start + spec.loc, spec.item, be))
+        elif spec.cat == _CAT_BIT:
+            _store(plan, out, i, (buf[data_start + spec.loc] & (1 << spec.bit)) != 0)
+        else:
+            off = _offset_at(buf, be, table, spec.loc, osize)
+            if off == -1:
+                if spec.flags & _F_NOT_NULL:
+                    raise _field_error(plan._names[i], "the value is None but the target field is not nullable")
+                _store(plan, out, i, None)
+                continue
+            if off >= data_length:
+                raise HazelcastSerializationError(
+                    f"malformed compact data: field {plan._names[i]!r} has offset {off} outside the "
+                    f"{data_length}-byte object")
+            _store(plan, out, i, _read_var(plan, buf, be, spec, plan._names[i], data_start + off, data_end, depth))
+    return _rp_build(plan, out)
 
 
-cdef object _rp_build(ReadPlan plan, list values):
+cdef object _rp_build(ReadPlan plan, object out):
     cdef Py_ssize_t i
     cdef int mode = plan.mode
-    if mode == READ_VALUES:
-        return values if plan.target is None else plan.target(values)
-    if mode == READ_SETATTR:
-        obj = plan._new(plan.target)
+    if mode == _M_VALUES:
+        return out if plan.target is None else plan.target(out)
+    if mode == _M_SETATTR:
+        if plan._fill == _FILL_DICT:
+            for key, value, is_factory in plan._defaults:
+                PyDict_SetItem(out, key, value() if is_factory else value)
+            obj = _new_instance(plan.target, plan._fast_new)
+            PyObject_GenericSetDict(obj, out, NULL)
+            return obj
+        obj = _new_instance(plan.target, plan._fast_new)
         for i in range(plan._n):
-            PyObject_GenericSetAttr(obj, plan._keys[i], values[i])
+            PyObject_GenericSetAttr(obj, plan._keys[i], (<list>out)[i])
         for key, value, is_factory in plan._defaults:
             PyObject_GenericSetAttr(obj, key, value() if is_factory else value)
         return obj
     kwargs = {}
     for i in range(plan._n):
-        kwargs[plan._keys[i]] = values[i]
+        kwargs[plan._keys[i]] = (<list>out)[i]
     for key, value, is_factory in plan._defaults:
         kwargs[key] = value() if is_factory else value
     return plan.target(**kwargs)
@@ -1713,7 +1811,7 @@ cdef object _read_var(ReadPlan plan, const uint8_t* buf, bint be, _Spec* spec, o
     if cat == _CAT_SCALAR:
         return _read_item(plan, buf, be, item, pos, limit, depth, &end)
     if cat == _CAT_PACKED:
-        return _read_packed(buf, be, item, pos, limit, spec.flags & FLAG_BYTES)
+        return _read_packed(buf, be, item, pos, limit, spec.flags & _F_BYTES)
     if cat == _CAT_BITS:
         return _read_bits(buf, be, pos, limit)
     if 8 > limit - pos:
@@ -1732,25 +1830,25 @@ cdef object _read_var(ReadPlan plan, const uint8_t* buf, bint be, _Spec* spec, o
         raise _truncated("an array offset table", table)
     out = PyList_New(count)
     for i in range(count):
-        Py_INCREF(None)
-        PyList_SET_ITEM(out, i, None)
-    for i in range(count):
         off = _offset_at(buf, be, table, i, osize)
         if off == -1:
-            if spec.flags & FLAG_NO_NULL_ITEMS:
+            if spec.flags & _F_NO_NULL_ITEMS:
                 raise _field_error(name, f"item {i} is None but the target array is not nullable")
-            continue
-        if off >= data_length:
+            value = None
+        elif off >= data_length:
             raise HazelcastSerializationError(
                 f"malformed compact data: array item {i} has offset {off} outside the {data_length}-byte array")
-        out[i] = _read_item(plan, buf, be, item, items_start + off, table, depth, &end)
+        else:
+            value = _read_item(plan, buf, be, item, items_start + off, table, depth, &end)
+        Py_INCREF(value)
+        PyList_SET_ITEM(out, i, value)
     return out
 
 
 cdef object _read_item(ReadPlan plan, const uint8_t* buf, bint be, int item, Py_ssize_t pos, Py_ssize_t limit,
                        int depth, Py_ssize_t* end):
     cdef Py_ssize_t n, size
-    cdef int32_t scale, nanos, seconds
+    cdef int32_t scale
     if item == _STRING:
         if 4 > limit - pos:
             raise _truncated("a string length", pos)
@@ -1761,10 +1859,7 @@ cdef object _read_item(ReadPlan plan, const uint8_t* buf, bint be, int item, Py_
         if n < 0 or n > limit - pos - 4:
             raise _truncated(f"a string of {n} bytes", pos)
         end[0] = pos + 4 + n
-        try:
-            return PyUnicode_DecodeUTF8(<const char*>(buf + pos + 4), n, NULL)
-        except UnicodeDecodeError as e:
-            raise HazelcastSerializationError(f"invalid UTF-8 in a string at position {pos}: {e.reason}") from None
+        return PyUnicode_DecodeUTF8(<const char*>(buf + pos + 4), n, NULL)  # UnicodeDecodeError: see the callers
     if item == _COMPACT:
         if 8 > limit - pos:
             raise _truncated("a schema id", pos)
@@ -1876,12 +1971,19 @@ cdef object _make_datetime(const uint8_t* buf, bint be, Py_ssize_t pos, bint wit
         raise HazelcastSerializationError(f"malformed compact data: invalid date at position {pos}: {e}") from None
 
 
-def read_compact(CompactStreamReader reader, dict plans, resolve):
-    """Read a compact value (``int64 schemaId`` then the body) at the reader's position (see the pure twin)."""
-    cdef Py_ssize_t pos = reader._pos, end
-    if 8 > reader._n - pos:
+cdef object _read_value(const uint8_t* p, Py_ssize_t n, Py_ssize_t pos, bint be, dict plans, object resolve,
+                        Py_ssize_t* end):
+    try:
+        return _read_value_raw(p, n, pos, be, plans, resolve, end)
+    except UnicodeDecodeError as e:
+        raise HazelcastSerializationError(f"malformed compact data: invalid UTF-8: {e.reason}") from None
+
+
+cdef object _read_value_raw(const uint8_t* p, Py_ssize_t n, Py_ssize_t pos, bint be, dict plans, object resolve,
+                            Py_ssize_t* end):
+    if 8 > n - pos:
         raise _truncated("a schema id", pos)
-    key = <int64_t>_get64(reader._p + pos, reader._be)
+    key = <int64_t>_get64(p + pos, be)
     cdef PyObject* cached = PyDict_GetItem(plans, key)
     if cached != NULL:
         plan = <ReadPlan>cached
@@ -1889,15 +1991,101 @@ def read_compact(CompactStreamReader reader, dict plans, resolve):
         plan = resolve(key)
         if not isinstance(plan, ReadPlan):
             raise HazelcastSerializationError(f"the resolver returned {plan!r}, not a ReadPlan")
-    value = _rp_read(<ReadPlan>plan, reader._p, reader._be, pos + 8, reader._n, 0, &end)
+    return _rp_read(<ReadPlan>plan, p, be, pos + 8, n, 0, end)
+
+
+def read_compact(CompactStreamReader reader, dict plans, resolve):
+    """Read a compact value (``int64 schemaId`` then the body) at the reader's position (see the pure twin)."""
+    cdef Py_ssize_t end
+    value = _read_value(reader._p, reader._n, reader._pos, reader._be, plans, resolve, &end)
     reader._pos = end
     return value
 
 
+cdef object _decode(object buffer, dict plans, object resolve, bint be):
+    cdef Py_buffer view
+    cdef Py_ssize_t end
+    try:
+        PyObject_GetBuffer(buffer, &view, PyBUF_SIMPLE)
+    except BufferError:
+        raise TypeError("a C-contiguous bytes-like object is required") from None
+    try:
+        if view.len < 8 or <int32_t>_get32(<const uint8_t*>view.buf + 4, True) != -55:
+            raise HazelcastSerializationError("not a compact Data (type id -55)")
+        return _read_value(<const uint8_t*>view.buf, view.len, 8, be, plans, resolve, &end)
+    finally:
+        PyBuffer_Release(&view)
+
+
 def decode_compact_data(buffer, dict plans, resolve, big_endian=True):
     """Decode a whole compact Data (header, schema id, body) with :func:`read_compact`."""
-    cdef CompactStreamReader reader = CompactStreamReader(buffer, big_endian)
-    if reader._n < 8 or <int32_t>_get32(reader._p + 4, True) != -55:
-        raise HazelcastSerializationError("not a compact Data (type id -55)")
-    reader._pos = 8
-    return read_compact(reader, plans, resolve)
+    return _decode(buffer, plans, resolve, bool(big_endian))
+
+
+# -- the Data fast path ------------------------------------------------------------------------------------------
+
+cdef class DataCodec:
+    """The hot path of ``SerializationService.to_data`` / ``to_object`` for compact objects (see the pure twin)."""
+
+    cdef dict _write_plans
+    cdef dict _read_plans
+    cdef object _resolve
+    cdef object _data_class
+    cdef object _to_data_fallback
+    cdef object _to_object_fallback
+    cdef bint _be
+    cdef bint _fast_new
+
+    def __init__(self, dict write_plans, dict read_plans, resolve, data_class, to_data_fallback, to_object_fallback,
+                 big_endian=True):
+        self._write_plans = write_plans
+        self._read_plans = read_plans
+        self._resolve = resolve
+        self._data_class = data_class
+        self._to_data_fallback = to_data_fallback
+        self._to_object_fallback = to_object_fallback
+        self._be = bool(big_endian)
+        self._fast_new = isinstance(data_class, type) and data_class.__new__ is _object_new
+
+    def to_data(self, obj):
+        """Data of a compact object whose class has a plan; anything else goes to the fallback."""
+        cdef PyObject* plan = PyDict_GetItem(self._write_plans, type(obj))
+        if plan == NULL:
+            return self._to_data_fallback(obj)
+        try:
+            buffer = _plan_to_data_raw(<WritePlan>plan, obj)
+        except HazelcastSerializationError:
+            raise
+        except _WRAPPED as e:
+            raise _write_error(obj, e) from None
+        except Exception as e:
+            raise HazelcastSerializationError(f"cannot serialize {type(obj).__name__}: {e}") from e
+        data = _new_instance(self._data_class, self._fast_new)
+        PyObject_GenericSetAttr(data, "buffer", buffer)
+        return data
+
+    def to_object(self, data):
+        """The object of compact Data (a ``data_class`` instance or bytes); anything else goes to the fallback."""
+        cdef object cls = type(data)
+        cdef object buffer
+        cdef Py_ssize_t end
+        if cls is self._data_class:
+            buffer = data.buffer
+        elif cls is bytes:
+            buffer = data
+        else:
+            return self._to_object_fallback(data)
+        if type(buffer) is not bytes:
+            return self._to_object_fallback(data)
+        cdef Py_ssize_t n = PyBytes_GET_SIZE(buffer)
+        cdef const uint8_t* p = <const uint8_t*>PyBytes_AS_STRING(buffer)
+        if n < 16 or <int32_t>_get32(p + 4, True) != -55:
+            return self._to_object_fallback(data)
+        try:
+            return _read_value_raw(p, n, 8, self._be, self._read_plans, self._resolve, &end)
+        except HazelcastSerializationError:
+            raise
+        except UnicodeDecodeError as e:
+            raise HazelcastSerializationError(f"malformed compact data: invalid UTF-8: {e.reason}") from None
+        except Exception as e:
+            raise HazelcastSerializationError(f"cannot deserialize: {e}") from e
