@@ -1453,7 +1453,7 @@ class ReadPlan:
                 for key, value, is_factory in self._defaults:
                     d[key] = value() if is_factory else value
                 obj = self.target.__new__(self.target)
-                obj.__dict__ = d
+                _object_setattr(obj, "__dict__", d)
                 return obj
             obj = self.target.__new__(self.target)
             for key, value in zip(self._keys, values):

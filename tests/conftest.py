@@ -63,3 +63,14 @@ def framing_pair() -> Tuple[ModuleType, ModuleType]:
 def codec_pair() -> Tuple[ModuleType, ModuleType]:
     """(compiled, pure) codec modules, for differential tests."""
     return _compiled_or_skip(COMPILED_CODEC), _codec_py
+
+
+@pytest.fixture
+def serialization(codec):
+    """A factory of ``SerializationService`` objects on the backend of the ``codec`` fixture."""
+    from hazelcast.serialization import SerializationService
+
+    def make(*serializers, **options):
+        return SerializationService(list(serializers), codec=codec, **options)
+
+    return make

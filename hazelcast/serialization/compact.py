@@ -1880,7 +1880,7 @@ def _kind_of(tp: Any, where: str) -> Tuple[FieldKind, int, List[type], frozenset
     return kind, flags, nested, family
 
 
-_NOT_COMPACT = frozenset({object, dict, set, frozenset, tuple, list, bytearray, complex, type})
+_NOT_COMPACT = frozenset({object, dict, set, frozenset, tuple, list, bytearray, complex, type, typing.Any})
 
 
 class ReflectiveCompactSerializer(CompactSerializer[Any]):
