@@ -1043,7 +1043,7 @@ cdef _Spec* _make_specs(list checked) except NULL:
     cdef Py_ssize_t n = len(checked), i
     cdef _Spec* specs = <_Spec*>PyMem_Malloc((n if n > 0 else 1) * sizeof(_Spec))
     if specs == NULL:
-        raise MemoryError()
+        raise MemoryError()  # pragma: no cover
     for i in range(n):
         t = checked[i]
         specs[i].kind = t[1]
@@ -1053,15 +1053,6 @@ cdef _Spec* _make_specs(list checked) except NULL:
         specs[i].cat = t[6]
         specs[i].item = t[7]
     return specs
-
-
-def _kind_text(kind):
-    cat, item = _LAYOUTS[kind]
-    if cat == _CAT_BITS:
-        return "array of boolean"
-    if cat == _CAT_PACKED or cat == _CAT_ARRAY:
-        return "array of " + ("nullable " if kind >= 33 else "") + _NAMES[item]
-    return ("nullable " if kind >= 33 else "") + _NAMES[item]
 
 
 def _decimal_parts(value):
@@ -1243,7 +1234,7 @@ cdef class WritePlan:
         cdef Py_ssize_t n = len(selected), k
         cdef Py_ssize_t* out = <Py_ssize_t*>PyMem_Malloc((n if n > 0 else 1) * sizeof(Py_ssize_t))
         if out == NULL:
-            raise MemoryError()
+            raise MemoryError()  # pragma: no cover
         for k in range(n):
             out[k] = selected[k]
         count[0] = n
@@ -1291,15 +1282,14 @@ cdef bytes _plan_to_data_raw(WritePlan plan, object obj):
         w._len = 0
     else:
         w = CompactStreamWriter(True, 512)
-    try:
-        p = w._grow(8)
-        memset(p, 0, 4)
-        _put32(p + 4, <uint32_t><int32_t>-55, True)
-        _wp_write(plan, w, obj, 0)
-        return PyBytes_FromStringAndSize(<const char*>w._data, w._len)
-    finally:
-        if w._cap <= 65536 and len(_WRITER_POOL) < 8:
-            _WRITER_POOL.append(w)
+    p = w._grow(8)
+    memset(p, 0, 4)
+    _put32(p + 4, <uint32_t><int32_t>-55, True)
+    _wp_write(plan, w, obj, 0)  # on error the writer is not pooled again (a new one is made next time)
+    data = PyBytes_FromStringAndSize(<const char*>w._data, w._len)
+    if w._cap <= 65536 and len(_WRITER_POOL) < 8:
+        _WRITER_POOL.append(w)
+    return data
 
 
 cdef WritePlan _plan_for(WritePlan plan, object value):
@@ -1389,7 +1379,7 @@ cdef int _wp_body(WritePlan plan, CompactStreamWriter w, PyObject** values, Py_s
     else:
         offsets = <Py_ssize_t*>PyMem_Malloc(var_count * sizeof(Py_ssize_t))
         if offsets == NULL:
-            raise MemoryError()
+            raise MemoryError()  # pragma: no cover
     try:
         for k in range(var_count):
             offsets[k] = -1
@@ -1403,8 +1393,8 @@ cdef int _wp_body(WritePlan plan, CompactStreamWriter w, PyObject** values, Py_s
             _current_field = plan._names[i]
             _write_var(plan, w, spec, value, depth)
         data_length = w._len - data_start
-        if data_length > _MAX_INT32:
-            raise HazelcastSerializationError(f"a compact object of {data_length} bytes is too large")
+        if data_length > _MAX_INT32:  # pragma: no cover - needs a 2 GiB object
+            raise HazelcastSerializationError(f"a {data_length}-byte compact object is too large")  # pragma: no cover
         _put32(w._data + start, <uint32_t>data_length, be)
         _append_offsets(w, offsets, var_count, data_length, be)
     finally:
@@ -1433,8 +1423,8 @@ cdef int _write_item(WritePlan plan, CompactStreamWriter w, int item, object val
         if not isinstance(value, str):
             raise TypeError(f"expected a str, got {type(value).__name__}")
         utf8 = PyUnicode_AsUTF8AndSize(value, &n)
-        if n > _MAX_INT32:
-            raise ValueError("string too long")
+        if n > _MAX_INT32:  # pragma: no cover - needs a 2 GiB string
+            raise ValueError("string too long")  # pragma: no cover
         p = w._grow(4 + n)
         _put32(p, <uint32_t>n, be)
         memcpy(p + 4, utf8, n)
@@ -1555,7 +1545,7 @@ cdef int _write_array(WritePlan plan, CompactStreamWriter w, int item, object va
     else:
         offsets = <Py_ssize_t*>PyMem_Malloc(n * sizeof(Py_ssize_t))
         if offsets == NULL:
-            raise MemoryError()
+            raise MemoryError()  # pragma: no cover
     cdef PyObject** items = PySequence_Fast_ITEMS(value)
     try:
         for i in range(n):
@@ -1575,8 +1565,8 @@ cdef int _write_array(WritePlan plan, CompactStreamWriter w, int item, object va
             else:
                 _write_item(plan, w, item, v, depth)
         data_length = w._len - items_start
-        if data_length > _MAX_INT32:
-            raise ValueError(f"an array of {data_length} bytes is too large")
+        if data_length > _MAX_INT32:  # pragma: no cover - needs a 2 GiB array
+            raise ValueError(f"an array of {data_length} bytes is too large")  # pragma: no cover
         _put32(w._data + start, <uint32_t>data_length, be)
         _append_offsets(w, offsets, n, data_length, be)
     finally:
@@ -1880,7 +1870,7 @@ cdef object _read_item(ReadPlan plan, const uint8_t* buf, bint be, int item, Py_
         unscaled = int.from_bytes(PyBytes_FromStringAndSize(<const char*>(buf + pos + 4), n), "big", signed=True)
         scale = <int32_t>_get32(buf + pos + 4 + n, be)
         end[0] = pos + 8 + n
-        return _Decimal(unscaled).scaleb(-scale, _EXACT)
+        return _Decimal(unscaled).scaleb(-(<int64_t>scale), _EXACT)  # 64-bit: -(-2**31) must not wrap
     if item == _TIME:
         if 7 > limit - pos:
             raise _truncated("a time", pos)
@@ -2012,9 +2002,12 @@ cdef object _decode(object buffer, dict plans, object resolve, bint be):
     try:
         if view.len < 8 or <int32_t>_get32(<const uint8_t*>view.buf + 4, True) != -55:
             raise HazelcastSerializationError("not a compact Data (type id -55)")
-        return _read_value(<const uint8_t*>view.buf, view.len, 8, be, plans, resolve, &end)
-    finally:
+        value = _read_value(<const uint8_t*>view.buf, view.len, 8, be, plans, resolve, &end)
+    except BaseException:
         PyBuffer_Release(&view)
+        raise
+    PyBuffer_Release(&view)
+    return value
 
 
 def decode_compact_data(buffer, dict plans, resolve, big_endian=True):

@@ -770,3 +770,18 @@ def test_streams_are_the_chosen_backend():
     assert compact_module.CompactStreamWriter is _backend.codec.CompactStreamWriter
     assert compact_module.CompactStreamReader is _backend.codec.CompactStreamReader
     assert compact_module.MAX_NESTING_DEPTH == 64
+
+
+def test_compact_service_convenience_methods(codec):
+    from hazelcast.serialization.compact import CompactSerializationService
+
+    service = CompactSerializationService([StudentSerializer()], codec=codec)
+    data = service.to_data(Student(20, "Bob", True, None))
+    assert data.hex() == A6 and service.from_data(data) == Student(20, "Bob", True, None)
+    writer = codec.CompactStreamWriter(True)
+    service.write(writer, Student(20, "Bob", True, 7))
+    reader = codec.CompactStreamReader(writer.to_bytes())
+    assert service.read(reader) == Student(20, "Bob", True, 7) and reader.remaining == 0
+    schema = service.schema_service.schemas()[0]
+    assert service.generic.read_plan(schema) is service.generic.read_plan(schema)
+    assert service.generic.write_plan(schema) is service.generic.write_plan(schema)

@@ -417,3 +417,30 @@ def test_the_compact_serializer_interface_of_the_reflective_serializer():
     assert post.read(DefaultCompactReader(post_schema, [1, 2, 99])) == WithPostInit(1, 2)
     generic = GenericRecord(post_schema, [1, 2, 3])
     assert generic.get_int64("total") == 3
+
+
+def test_supports_classes_whose_init_has_no_signature():
+    class NoSignature:
+        __init__ = max  # a builtin: inspect.signature raises ValueError
+
+    assert not ReflectiveCompactSerializer.supports(NoSignature)
+
+
+@dataclasses.dataclass
+class Taken:
+    v: int
+
+
+@dataclasses.dataclass
+class UsesTaken:
+    t: Taken
+
+
+def test_nested_classes_whose_type_name_is_taken_are_not_registered(serialization):
+    @dataclasses.dataclass
+    class Impostor:
+        __compact_type_name__ = f"{__name__}.Taken"
+        w: int
+
+    service = serialization(Impostor, UsesTaken)
+    assert Taken not in service.compact.registered_classes()

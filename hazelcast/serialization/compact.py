@@ -2231,9 +2231,7 @@ class CompactSerializationService:
     # -- reading ------------------------------------------------------------------------------------------------
 
     def _resolve_read(self, schema_id: int) -> Any:
-        plan = self.read_plans.get(schema_id)
-        if plan is not None:
-            return plan
+        # called by the codec for ids missing from read_plans
         schema = self.schema_service.get(schema_id)
         if schema is None:
             raise SchemaNotFoundError(schema_id)
