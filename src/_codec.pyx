@@ -877,21 +877,23 @@ cdef class CompactStreamReader:
 # converted once, at the entry points.
 # ==================================================================================================================
 
-from cpython.object cimport PyObject_GenericSetAttr
+from cpython.object cimport PyObject_GenericSetAttr, PyTypeObject, descrgetfunc, descrsetfunc
 from cpython.tuple cimport PyTuple_GET_ITEM
 from cpython.unicode cimport PyUnicode_AsUTF8AndSize
 from cpython.dict cimport PyDict_GetItem, PyDict_SetItem, PyDict_Copy
-from cpython.ref cimport PyObject, Py_INCREF
+from cpython.ref cimport PyObject, Py_INCREF, Py_XDECREF
 from cpython.list cimport PyList_New, PyList_SET_ITEM
 from cpython.sequence cimport PySequence_Fast_ITEMS, PySequence_Fast_GET_SIZE
 
 cdef extern from "Python.h":
     int PyObject_GenericSetDict(object o, object value, void* context) except -1
+    object PyObject_GenericGetDict(object o, void* context)
     object _generic_alloc "PyType_GenericAlloc"(void* type, Py_ssize_t nitems)
 
 import datetime as _dt
 import decimal as _decimal
 import operator as _operator
+import sys
 
 MAX_NESTING_DEPTH = 64
 FLAG_BYTES = 1
@@ -1176,6 +1178,8 @@ cdef class WritePlan:
     cdef object _extract
     cdef object _resolve
     cdef object _getter
+    cdef tuple _keys
+    cdef bint _from_dict  # attribute values can be read from the instance __dict__ of ``cls`` objects
     cdef bint _be
     cdef dict _nested
 
@@ -1221,8 +1225,14 @@ cdef class WritePlan:
                 self._getter = lambda obj: (single(obj),)
             else:
                 self._getter = lambda obj: ()
+            # the same values as getattr, without the generic lookups: plain classes only (no slots, no data
+            # descriptors, no __getattribute__ override); a key missing from the instance dict falls back to getattr
+            self._keys = tuple([sys.intern(k) for k in keys])
+            self._from_dict = (isinstance(cls, type) and 0 < len(keys) <= 32 and _can_fill_dict(cls, keys)
+                               and cls.__getattribute__ is object.__getattribute__)
         else:
             self._getter = None
+            self._from_dict = False
 
     cdef Py_ssize_t* _check_order(self, object order, Py_ssize_t* count) except NULL:
         selected = []
@@ -1316,6 +1326,8 @@ cdef int _wp_write(WritePlan plan, CompactStreamWriter w, object obj, int depth)
         raise HazelcastSerializationError(
             f"compact objects nested deeper than {_MAX_DEPTH} levels (a cyclic object graph?)")
     if plan._extract is None:
+        if plan._from_dict and type(obj) is plan.cls:
+            return _wp_write_from_dict(plan, w, obj, depth)
         values = plan._getter(obj)
         order = plan._order
         norder = plan._norder
@@ -1336,6 +1348,30 @@ cdef int _wp_write(WritePlan plan, CompactStreamWriter w, object obj, int depth)
         _wp_body(plan, w, PySequence_Fast_ITEMS(values), order, norder, depth)
     finally:
         PyMem_Free(own_order)
+    return 0
+
+
+cdef int _wp_write_from_dict(WritePlan plan, CompactStreamWriter w, object obj, int depth) except -1:
+    cdef PyObject* values[32]
+    cdef PyObject* item
+    cdef Py_ssize_t i, taken = 0
+    instance_dict = PyObject_GenericGetDict(obj, NULL)
+    try:
+        for i in range(plan._n):  # owned references: user code run during the write may change the object
+            key = <object>PyTuple_GET_ITEM(plan._keys, i)
+            item = PyDict_GetItem(instance_dict, key)
+            if item == NULL:
+                value = getattr(obj, key)
+                Py_INCREF(value)
+                values[i] = <PyObject*>value
+            else:
+                Py_INCREF(<object>item)
+                values[i] = item
+            taken += 1
+        _wp_body(plan, w, values, plan._order, plan._norder, depth)
+    finally:
+        for i in range(taken):
+            Py_XDECREF(values[i])
     return 0
 
 
@@ -2028,6 +2064,9 @@ cdef class DataCodec:
     cdef object _to_object_fallback
     cdef bint _be
     cdef bint _fast_new
+    cdef object _buffer  # the class's "buffer" descriptor (a slot): read and written without attribute lookups
+    cdef descrgetfunc _get_buffer
+    cdef descrsetfunc _set_buffer
 
     def __init__(self, dict write_plans, dict read_plans, resolve, data_class, to_data_fallback, to_object_fallback,
                  big_endian=True):
@@ -2039,6 +2078,15 @@ cdef class DataCodec:
         self._to_object_fallback = to_object_fallback
         self._be = bool(big_endian)
         self._fast_new = isinstance(data_class, type) and data_class.__new__ is _object_new
+        self._buffer = None
+        self._get_buffer = NULL
+        self._set_buffer = NULL
+        descriptor = getattr(data_class, "__dict__", {}).get("buffer")
+        if descriptor is not None and type(descriptor).__name__ == "member_descriptor":
+            self._buffer = descriptor
+            descriptor_type = type(descriptor)
+            self._get_buffer = (<PyTypeObject*>descriptor_type).tp_descr_get
+            self._set_buffer = (<PyTypeObject*>descriptor_type).tp_descr_set
 
     def to_data(self, obj):
         """Data of a compact object whose class has a plan; anything else goes to the fallback."""
@@ -2054,7 +2102,10 @@ cdef class DataCodec:
         except Exception as e:
             raise HazelcastSerializationError(f"cannot serialize {type(obj).__name__}: {e}") from e
         data = _new_instance(self._data_class, self._fast_new)
-        PyObject_GenericSetAttr(data, "buffer", buffer)
+        if self._set_buffer != NULL:
+            self._set_buffer(self._buffer, data, buffer)
+        else:
+            PyObject_GenericSetAttr(data, "buffer", buffer)
         return data
 
     def to_object(self, data):
@@ -2063,7 +2114,7 @@ cdef class DataCodec:
         cdef object buffer
         cdef Py_ssize_t end
         if cls is self._data_class:
-            buffer = data.buffer
+            buffer = self._get_buffer(self._buffer, data, cls) if self._get_buffer != NULL else data.buffer
         elif cls is bytes:
             buffer = data
         else:

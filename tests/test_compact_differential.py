@@ -858,3 +858,46 @@ def test_overlapping_fixed_fields(codec_pair, big_endian):
 
     result = both(codec_pair, run)
     assert result[0] == "ok" and result[1][2] == ["error", "HazelcastSerializationError"]
+
+
+class WithClassDefault:
+    a = "class default"
+
+    def __init__(self, b: int) -> None:
+        self.b = b
+
+
+class WithGetattr:
+    def __getattr__(self, name: str) -> Any:
+        if name == "a":
+            return "from __getattr__"
+        raise AttributeError(name)
+
+
+class SubclassOfDefault(WithClassDefault):
+    pass
+
+
+class Guarded:
+    def __getattribute__(self, name: str) -> Any:
+        return "guarded" if name == "a" else object.__getattribute__(self, name)
+
+
+def test_attribute_lookup_matches_getattr(codec_pair):
+    schema = Schema("attrs", [("a", K.STRING), ("b", K.NULLABLE_INT32)])
+
+    def write(codec: ModuleType, cls: type, obj: Any) -> Any:
+        plan = codec.WritePlan(schema.schema_id, 0, 2, schema.plan_fields(["a", "b"]), cls=cls)
+        read = codec.ReadPlan(0, 2, schema.plan_fields())
+        return codec.decode_compact_data(plan.to_data(obj), {schema.schema_id: read}, None)
+
+    getattr_only = WithGetattr()
+    getattr_only.b = 1
+    guarded = Guarded()
+    guarded.b = 2
+    cases = [(WithClassDefault, WithClassDefault(5)), (WithClassDefault, SubclassOfDefault(6)),
+             (WithGetattr, getattr_only), (WithGetattr, WithGetattr()), (Guarded, guarded), (Plain, Plain())]
+    results = [both(codec_pair, lambda c: write(c, cls, obj)) for cls, obj in cases]
+    assert results[:3] == [("ok", ["class default", 5]), ("ok", ["class default", 6]), ("ok", ["from __getattr__", 1])]
+    assert results[3] == results[5] == ("error", "HazelcastSerializationError")
+    assert results[4] == ("ok", ["guarded", 2])
