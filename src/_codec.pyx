@@ -1708,10 +1708,10 @@ cdef class ReadPlan:
         self._last_plan = None
         self._last_sid = 0
         if mode == READ_SETATTR:
+            self._fast_new = isinstance(target, type) and target.__new__ is _object_new
             if _can_fill_dict(target, list(self._keys) + [d[0] for d in checked_defaults]):
                 self._fill = _FILL_DICT
-                self._template = dict.fromkeys(self._keys)
-            self._fast_new = isinstance(target, type) and target.__new__ is _object_new
+                self._template = _dict_template(target, self._keys, self._fast_new)
 
     def read(self, CompactStreamReader reader):
         """Read one body at the reader's position; the position moves to the end of the object."""
@@ -1722,6 +1722,19 @@ cdef class ReadPlan:
             raise HazelcastSerializationError(f"malformed compact data: invalid UTF-8: {e.reason}") from None
         reader._pos = end
         return value
+
+
+cdef dict _dict_template(object target, tuple keys, bint fast_new):
+    # Objects get a copy of this dict as their __dict__. Taken from an instance, it shares the class's cached keys
+    # (a split table, like the dicts of instances made by __init__), which makes the copies cheap.
+    if fast_new:
+        probe = _new_instance(target, True)
+        for key in keys:
+            PyObject_GenericSetAttr(probe, key, None)
+        template = PyObject_GenericGetDict(probe, NULL)
+        if type(template) is dict and list(template) == list(keys):
+            return template
+    return dict.fromkeys(keys)  # e.g. the class's instances were given their attributes in another order
 
 
 cdef ReadPlan _nested_plan(ReadPlan plan, int64_t schema_id):

@@ -901,3 +901,28 @@ def test_attribute_lookup_matches_getattr(codec_pair):
     assert results[:3] == [("ok", ["class default", 5]), ("ok", ["class default", 6]), ("ok", ["from __getattr__", 1])]
     assert results[3] == results[5] == ("error", "HazelcastSerializationError")
     assert results[4] == ("ok", ["guarded", 2])
+
+
+@dataclasses.dataclass(init=False)
+class ReversedInit:
+    a: int
+    b: str
+
+    def __init__(self, a: int, b: str) -> None:
+        self.b = b  # the instances' shared key order is (b, a), the plan's is (a, b)
+        self.a = a
+
+
+def test_objects_read_in_setattr_mode_keep_the_plan_order(codec_pair):
+    ReversedInit(1, "x")
+    schema = Schema("rev", [("a", K.INT32), ("b", K.STRING)])
+    fields = schema.plan_fields(["a", "b"])
+
+    def read(codec: ModuleType) -> Any:
+        plan = codec.ReadPlan(4, 1, fields, mode=1, target=ReversedInit)
+        obj = ReversedInit(7, "seven")
+        data = codec.WritePlan(schema.schema_id, 4, 1, fields).to_data(obj)
+        back = codec.decode_compact_data(data, {schema.schema_id: plan}, None)
+        return list(vars(back).items()), back == obj
+
+    assert both(codec_pair, read) == ("ok", [[["a", 7], ["b", "seven"]], True])

@@ -84,6 +84,49 @@ __all__ = [
 ]
 
 _K = FieldKind
+# module constants for the per-kind methods (a global lookup is cheaper than an enum attribute on every call)
+_BOOLEAN = FieldKind.BOOLEAN
+_ARRAY_OF_BOOLEAN = FieldKind.ARRAY_OF_BOOLEAN
+_INT8 = FieldKind.INT8
+_ARRAY_OF_INT8 = FieldKind.ARRAY_OF_INT8
+_INT16 = FieldKind.INT16
+_ARRAY_OF_INT16 = FieldKind.ARRAY_OF_INT16
+_INT32 = FieldKind.INT32
+_ARRAY_OF_INT32 = FieldKind.ARRAY_OF_INT32
+_INT64 = FieldKind.INT64
+_ARRAY_OF_INT64 = FieldKind.ARRAY_OF_INT64
+_FLOAT32 = FieldKind.FLOAT32
+_ARRAY_OF_FLOAT32 = FieldKind.ARRAY_OF_FLOAT32
+_FLOAT64 = FieldKind.FLOAT64
+_ARRAY_OF_FLOAT64 = FieldKind.ARRAY_OF_FLOAT64
+_STRING = FieldKind.STRING
+_ARRAY_OF_STRING = FieldKind.ARRAY_OF_STRING
+_DECIMAL = FieldKind.DECIMAL
+_ARRAY_OF_DECIMAL = FieldKind.ARRAY_OF_DECIMAL
+_TIME = FieldKind.TIME
+_ARRAY_OF_TIME = FieldKind.ARRAY_OF_TIME
+_DATE = FieldKind.DATE
+_ARRAY_OF_DATE = FieldKind.ARRAY_OF_DATE
+_TIMESTAMP = FieldKind.TIMESTAMP
+_ARRAY_OF_TIMESTAMP = FieldKind.ARRAY_OF_TIMESTAMP
+_TIMESTAMP_WITH_TIMEZONE = FieldKind.TIMESTAMP_WITH_TIMEZONE
+_ARRAY_OF_TIMESTAMP_WITH_TIMEZONE = FieldKind.ARRAY_OF_TIMESTAMP_WITH_TIMEZONE
+_COMPACT = FieldKind.COMPACT
+_ARRAY_OF_COMPACT = FieldKind.ARRAY_OF_COMPACT
+_NULLABLE_BOOLEAN = FieldKind.NULLABLE_BOOLEAN
+_ARRAY_OF_NULLABLE_BOOLEAN = FieldKind.ARRAY_OF_NULLABLE_BOOLEAN
+_NULLABLE_INT8 = FieldKind.NULLABLE_INT8
+_ARRAY_OF_NULLABLE_INT8 = FieldKind.ARRAY_OF_NULLABLE_INT8
+_NULLABLE_INT16 = FieldKind.NULLABLE_INT16
+_ARRAY_OF_NULLABLE_INT16 = FieldKind.ARRAY_OF_NULLABLE_INT16
+_NULLABLE_INT32 = FieldKind.NULLABLE_INT32
+_ARRAY_OF_NULLABLE_INT32 = FieldKind.ARRAY_OF_NULLABLE_INT32
+_NULLABLE_INT64 = FieldKind.NULLABLE_INT64
+_ARRAY_OF_NULLABLE_INT64 = FieldKind.ARRAY_OF_NULLABLE_INT64
+_NULLABLE_FLOAT32 = FieldKind.NULLABLE_FLOAT32
+_ARRAY_OF_NULLABLE_FLOAT32 = FieldKind.ARRAY_OF_NULLABLE_FLOAT32
+_NULLABLE_FLOAT64 = FieldKind.NULLABLE_FLOAT64
+_ARRAY_OF_NULLABLE_FLOAT64 = FieldKind.ARRAY_OF_NULLABLE_FLOAT64
 
 
 def _default_codec() -> ModuleType:
@@ -275,7 +318,7 @@ class Schema:
     """
 
     __slots__ = ("type_name", "fields", "fields_dict", "schema_id", "fix_sized_fields_length",
-                 "var_sized_field_count", "_slots")
+                 "var_sized_field_count", "_slots", "_index")
 
     def __init__(self, type_name: str, fields: Iterable[Union[FieldDescriptor, Tuple[str, Any]]]) -> None:
         if not isinstance(type_name, str):
@@ -301,6 +344,7 @@ class Schema:
         self.fields: List[FieldDescriptor] = copies
         self.fields_dict: Dict[str, FieldDescriptor] = by_name
         self._slots = {f.name: i for i, f in enumerate(copies)}
+        self._index = {f.name: (f, i) for i, f in enumerate(copies)}
         self._layout()
         self.schema_id: int = rabin_fingerprint_64(type_name, [(f.name, f.kind) for f in copies])
 
@@ -548,173 +592,173 @@ class _KindWriter(CompactWriter):
 
     def write_boolean(self, field_name: str, value: bool) -> None:
         """Writes a boolean (BOOLEAN)."""
-        self._write(field_name, _K.BOOLEAN, value)
+        self._write(field_name, _BOOLEAN, value)
 
     def write_array_of_boolean(self, field_name: str, value: Optional[List[bool]]) -> None:
         """Writes an array of booleans (ARRAY_OF_BOOLEAN)."""
-        self._write(field_name, _K.ARRAY_OF_BOOLEAN, value)
+        self._write(field_name, _ARRAY_OF_BOOLEAN, value)
 
     def write_int8(self, field_name: str, value: int) -> None:
         """Writes an 8-bit signed integer (INT8)."""
-        self._write(field_name, _K.INT8, value)
+        self._write(field_name, _INT8, value)
 
     def write_array_of_int8(self, field_name: str, value: Optional[List[int]]) -> None:
         """Writes an array of int8 (ARRAY_OF_INT8)."""
-        self._write(field_name, _K.ARRAY_OF_INT8, value)
+        self._write(field_name, _ARRAY_OF_INT8, value)
 
     def write_int16(self, field_name: str, value: int) -> None:
         """Writes a 16-bit signed integer (INT16)."""
-        self._write(field_name, _K.INT16, value)
+        self._write(field_name, _INT16, value)
 
     def write_array_of_int16(self, field_name: str, value: Optional[List[int]]) -> None:
         """Writes an array of int16 (ARRAY_OF_INT16)."""
-        self._write(field_name, _K.ARRAY_OF_INT16, value)
+        self._write(field_name, _ARRAY_OF_INT16, value)
 
     def write_int32(self, field_name: str, value: int) -> None:
         """Writes a 32-bit signed integer (INT32)."""
-        self._write(field_name, _K.INT32, value)
+        self._write(field_name, _INT32, value)
 
     def write_array_of_int32(self, field_name: str, value: Optional[List[int]]) -> None:
         """Writes an array of int32 (ARRAY_OF_INT32)."""
-        self._write(field_name, _K.ARRAY_OF_INT32, value)
+        self._write(field_name, _ARRAY_OF_INT32, value)
 
     def write_int64(self, field_name: str, value: int) -> None:
         """Writes a 64-bit signed integer (INT64)."""
-        self._write(field_name, _K.INT64, value)
+        self._write(field_name, _INT64, value)
 
     def write_array_of_int64(self, field_name: str, value: Optional[List[int]]) -> None:
         """Writes an array of int64 (ARRAY_OF_INT64)."""
-        self._write(field_name, _K.ARRAY_OF_INT64, value)
+        self._write(field_name, _ARRAY_OF_INT64, value)
 
     def write_float32(self, field_name: str, value: float) -> None:
         """Writes a 32-bit IEEE 754 float (FLOAT32)."""
-        self._write(field_name, _K.FLOAT32, value)
+        self._write(field_name, _FLOAT32, value)
 
     def write_array_of_float32(self, field_name: str, value: Optional[List[float]]) -> None:
         """Writes an array of float32 (ARRAY_OF_FLOAT32)."""
-        self._write(field_name, _K.ARRAY_OF_FLOAT32, value)
+        self._write(field_name, _ARRAY_OF_FLOAT32, value)
 
     def write_float64(self, field_name: str, value: float) -> None:
         """Writes a 64-bit IEEE 754 float (FLOAT64)."""
-        self._write(field_name, _K.FLOAT64, value)
+        self._write(field_name, _FLOAT64, value)
 
     def write_array_of_float64(self, field_name: str, value: Optional[List[float]]) -> None:
         """Writes an array of float64 (ARRAY_OF_FLOAT64)."""
-        self._write(field_name, _K.ARRAY_OF_FLOAT64, value)
+        self._write(field_name, _ARRAY_OF_FLOAT64, value)
 
     def write_string(self, field_name: str, value: Optional[str]) -> None:
         """Writes a UTF-8 string (STRING)."""
-        self._write(field_name, _K.STRING, value)
+        self._write(field_name, _STRING, value)
 
     def write_array_of_string(self, field_name: str, value: Optional[List[Optional[str]]]) -> None:
         """Writes an array of strings (ARRAY_OF_STRING)."""
-        self._write(field_name, _K.ARRAY_OF_STRING, value)
+        self._write(field_name, _ARRAY_OF_STRING, value)
 
     def write_decimal(self, field_name: str, value: Optional[decimal.Decimal]) -> None:
         """Writes an arbitrary-precision decimal (DECIMAL)."""
-        self._write(field_name, _K.DECIMAL, value)
+        self._write(field_name, _DECIMAL, value)
 
     def write_array_of_decimal(self, field_name: str, value: Optional[List[Optional[decimal.Decimal]]]) -> None:
         """Writes an array of decimals (ARRAY_OF_DECIMAL)."""
-        self._write(field_name, _K.ARRAY_OF_DECIMAL, value)
+        self._write(field_name, _ARRAY_OF_DECIMAL, value)
 
     def write_time(self, field_name: str, value: Optional[datetime.time]) -> None:
         """Writes a time of day (naive) (TIME)."""
-        self._write(field_name, _K.TIME, value)
+        self._write(field_name, _TIME, value)
 
     def write_array_of_time(self, field_name: str, value: Optional[List[Optional[datetime.time]]]) -> None:
         """Writes an array of times (ARRAY_OF_TIME)."""
-        self._write(field_name, _K.ARRAY_OF_TIME, value)
+        self._write(field_name, _ARRAY_OF_TIME, value)
 
     def write_date(self, field_name: str, value: Optional[datetime.date]) -> None:
         """Writes a date (DATE)."""
-        self._write(field_name, _K.DATE, value)
+        self._write(field_name, _DATE, value)
 
     def write_array_of_date(self, field_name: str, value: Optional[List[Optional[datetime.date]]]) -> None:
         """Writes an array of dates (ARRAY_OF_DATE)."""
-        self._write(field_name, _K.ARRAY_OF_DATE, value)
+        self._write(field_name, _ARRAY_OF_DATE, value)
 
     def write_timestamp(self, field_name: str, value: Optional[datetime.datetime]) -> None:
         """Writes a naive timestamp (TIMESTAMP)."""
-        self._write(field_name, _K.TIMESTAMP, value)
+        self._write(field_name, _TIMESTAMP, value)
 
     def write_array_of_timestamp(self, field_name: str, value: Optional[List[Optional[datetime.datetime]]]) -> None:
         """Writes an array of naive timestamps (ARRAY_OF_TIMESTAMP)."""
-        self._write(field_name, _K.ARRAY_OF_TIMESTAMP, value)
+        self._write(field_name, _ARRAY_OF_TIMESTAMP, value)
 
     def write_timestamp_with_timezone(self, field_name: str, value: Optional[datetime.datetime]) -> None:
         """Writes an aware timestamp (TIMESTAMP_WITH_TIMEZONE)."""
-        self._write(field_name, _K.TIMESTAMP_WITH_TIMEZONE, value)
+        self._write(field_name, _TIMESTAMP_WITH_TIMEZONE, value)
 
     def write_array_of_timestamp_with_timezone(
         self, field_name: str, value: Optional[List[Optional[datetime.datetime]]]
     ) -> None:
         """Writes an array of aware timestamps (ARRAY_OF_TIMESTAMP_WITH_TIMEZONE)."""
-        self._write(field_name, _K.ARRAY_OF_TIMESTAMP_WITH_TIMEZONE, value)
+        self._write(field_name, _ARRAY_OF_TIMESTAMP_WITH_TIMEZONE, value)
 
     def write_compact(self, field_name: str, value: Optional[Any]) -> None:
         """Writes a nested compact object (COMPACT)."""
-        self._write(field_name, _K.COMPACT, value)
+        self._write(field_name, _COMPACT, value)
 
     def write_array_of_compact(self, field_name: str, value: Optional[List[Optional[Any]]]) -> None:
         """Writes an array of nested compact objects of one type (ARRAY_OF_COMPACT)."""
-        self._write(field_name, _K.ARRAY_OF_COMPACT, value)
+        self._write(field_name, _ARRAY_OF_COMPACT, value)
 
     def write_nullable_boolean(self, field_name: str, value: Optional[bool]) -> None:
         """Writes a nullable boolean (NULLABLE_BOOLEAN)."""
-        self._write(field_name, _K.NULLABLE_BOOLEAN, value)
+        self._write(field_name, _NULLABLE_BOOLEAN, value)
 
     def write_array_of_nullable_boolean(self, field_name: str, value: Optional[List[Optional[bool]]]) -> None:
         """Writes an array of nullable booleans (ARRAY_OF_NULLABLE_BOOLEAN)."""
-        self._write(field_name, _K.ARRAY_OF_NULLABLE_BOOLEAN, value)
+        self._write(field_name, _ARRAY_OF_NULLABLE_BOOLEAN, value)
 
     def write_nullable_int8(self, field_name: str, value: Optional[int]) -> None:
         """Writes a nullable 8-bit integer (NULLABLE_INT8)."""
-        self._write(field_name, _K.NULLABLE_INT8, value)
+        self._write(field_name, _NULLABLE_INT8, value)
 
     def write_array_of_nullable_int8(self, field_name: str, value: Optional[List[Optional[int]]]) -> None:
         """Writes an array of nullable 8-bit integers (ARRAY_OF_NULLABLE_INT8)."""
-        self._write(field_name, _K.ARRAY_OF_NULLABLE_INT8, value)
+        self._write(field_name, _ARRAY_OF_NULLABLE_INT8, value)
 
     def write_nullable_int16(self, field_name: str, value: Optional[int]) -> None:
         """Writes a nullable 16-bit integer (NULLABLE_INT16)."""
-        self._write(field_name, _K.NULLABLE_INT16, value)
+        self._write(field_name, _NULLABLE_INT16, value)
 
     def write_array_of_nullable_int16(self, field_name: str, value: Optional[List[Optional[int]]]) -> None:
         """Writes an array of nullable 16-bit integers (ARRAY_OF_NULLABLE_INT16)."""
-        self._write(field_name, _K.ARRAY_OF_NULLABLE_INT16, value)
+        self._write(field_name, _ARRAY_OF_NULLABLE_INT16, value)
 
     def write_nullable_int32(self, field_name: str, value: Optional[int]) -> None:
         """Writes a nullable 32-bit integer (NULLABLE_INT32)."""
-        self._write(field_name, _K.NULLABLE_INT32, value)
+        self._write(field_name, _NULLABLE_INT32, value)
 
     def write_array_of_nullable_int32(self, field_name: str, value: Optional[List[Optional[int]]]) -> None:
         """Writes an array of nullable 32-bit integers (ARRAY_OF_NULLABLE_INT32)."""
-        self._write(field_name, _K.ARRAY_OF_NULLABLE_INT32, value)
+        self._write(field_name, _ARRAY_OF_NULLABLE_INT32, value)
 
     def write_nullable_int64(self, field_name: str, value: Optional[int]) -> None:
         """Writes a nullable 64-bit integer (NULLABLE_INT64)."""
-        self._write(field_name, _K.NULLABLE_INT64, value)
+        self._write(field_name, _NULLABLE_INT64, value)
 
     def write_array_of_nullable_int64(self, field_name: str, value: Optional[List[Optional[int]]]) -> None:
         """Writes an array of nullable 64-bit integers (ARRAY_OF_NULLABLE_INT64)."""
-        self._write(field_name, _K.ARRAY_OF_NULLABLE_INT64, value)
+        self._write(field_name, _ARRAY_OF_NULLABLE_INT64, value)
 
     def write_nullable_float32(self, field_name: str, value: Optional[float]) -> None:
         """Writes a nullable 32-bit float (NULLABLE_FLOAT32)."""
-        self._write(field_name, _K.NULLABLE_FLOAT32, value)
+        self._write(field_name, _NULLABLE_FLOAT32, value)
 
     def write_array_of_nullable_float32(self, field_name: str, value: Optional[List[Optional[float]]]) -> None:
         """Writes an array of nullable 32-bit floats (ARRAY_OF_NULLABLE_FLOAT32)."""
-        self._write(field_name, _K.ARRAY_OF_NULLABLE_FLOAT32, value)
+        self._write(field_name, _ARRAY_OF_NULLABLE_FLOAT32, value)
 
     def write_nullable_float64(self, field_name: str, value: Optional[float]) -> None:
         """Writes a nullable 64-bit float (NULLABLE_FLOAT64)."""
-        self._write(field_name, _K.NULLABLE_FLOAT64, value)
+        self._write(field_name, _NULLABLE_FLOAT64, value)
 
     def write_array_of_nullable_float64(self, field_name: str, value: Optional[List[Optional[float]]]) -> None:
         """Writes an array of nullable 64-bit floats (ARRAY_OF_NULLABLE_FLOAT64)."""
-        self._write(field_name, _K.ARRAY_OF_NULLABLE_FLOAT64, value)
+        self._write(field_name, _ARRAY_OF_NULLABLE_FLOAT64, value)
 
 
 class DefaultCompactWriter(_KindWriter):
@@ -725,25 +769,27 @@ class DefaultCompactWriter(_KindWriter):
     does, so the bytes match the official clients for the same serializer).
     """
 
-    __slots__ = ("_schema", "_values", "_order")
+    __slots__ = ("_schema", "_index", "_values", "_order")
 
     def __init__(self, schema: Schema) -> None:
         self._schema = schema
+        self._index = schema._index
         self._values: List[Any] = [_UNSET] * len(schema.fields)
         self._order: List[int] = []
 
     def _write(self, field_name: str, kind: FieldKind, value: Any) -> None:
-        field = self._schema.fields_dict.get(field_name)
-        if field is None:
+        entry = self._index.get(field_name)
+        if entry is None:
             raise HazelcastSerializationError(
                 f"No field with the name {field_name!r} in {self._schema!r} (a serializer must write the same "
                 "fields for every object of a class)")
-        if field.kind != kind:
+        field, slot = entry
+        if field.kind is not kind:
             raise _mismatch(field_name, kind, field.kind)
-        slot = self._schema._slots[field_name]
-        if self._values[slot] is _UNSET:
+        values = self._values
+        if values[slot] is _UNSET:
             self._order.append(slot)
-        self._values[slot] = value
+        values[slot] = value
 
     def result(self) -> Tuple[List[Any], List[int]]:
         """The values (in schema field order) and the write order; every field must have been written."""
@@ -786,375 +832,375 @@ class _KindReader(CompactReader):
 
     def read_boolean(self, field_name: str) -> bool:
         """Reads a boolean (BOOLEAN). Also reads NULLABLE_BOOLEAN (not None)."""
-        return self._read(field_name, _K.BOOLEAN)
+        return self._read(field_name, _BOOLEAN)
 
     def read_boolean_or_default(self, field_name: str, default: bool) -> bool:
         """Like ``read_boolean``, or ``default`` if the field is absent or of another kind."""
-        return self._read_or_default(field_name, _K.BOOLEAN, default)
+        return self._read_or_default(field_name, _BOOLEAN, default)
 
     def read_array_of_boolean(self, field_name: str) -> Optional[List[bool]]:
         """Reads an array of booleans (ARRAY_OF_BOOLEAN). Also reads ARRAY_OF_NULLABLE_BOOLEAN (no None items)."""
-        return self._read(field_name, _K.ARRAY_OF_BOOLEAN)
+        return self._read(field_name, _ARRAY_OF_BOOLEAN)
 
     def read_array_of_boolean_or_default(self, field_name: str, default: Optional[List[bool]]) -> Optional[List[bool]]:
         """Like ``read_array_of_boolean``, or ``default`` if the field is absent or of another kind."""
-        return self._read_or_default(field_name, _K.ARRAY_OF_BOOLEAN, default)
+        return self._read_or_default(field_name, _ARRAY_OF_BOOLEAN, default)
 
     def read_int8(self, field_name: str) -> int:
         """Reads an 8-bit signed integer (INT8). Also reads NULLABLE_INT8 (not None)."""
-        return self._read(field_name, _K.INT8)
+        return self._read(field_name, _INT8)
 
     def read_int8_or_default(self, field_name: str, default: int) -> int:
         """Like ``read_int8``, or ``default`` if the field is absent or of another kind."""
-        return self._read_or_default(field_name, _K.INT8, default)
+        return self._read_or_default(field_name, _INT8, default)
 
     def read_array_of_int8(self, field_name: str) -> Optional[List[int]]:
         """Reads an array of int8 (ARRAY_OF_INT8). Also reads ARRAY_OF_NULLABLE_INT8 (no None items)."""
-        return self._read(field_name, _K.ARRAY_OF_INT8)
+        return self._read(field_name, _ARRAY_OF_INT8)
 
     def read_array_of_int8_or_default(self, field_name: str, default: Optional[List[int]]) -> Optional[List[int]]:
         """Like ``read_array_of_int8``, or ``default`` if the field is absent or of another kind."""
-        return self._read_or_default(field_name, _K.ARRAY_OF_INT8, default)
+        return self._read_or_default(field_name, _ARRAY_OF_INT8, default)
 
     def read_int16(self, field_name: str) -> int:
         """Reads a 16-bit signed integer (INT16). Also reads NULLABLE_INT16 (not None)."""
-        return self._read(field_name, _K.INT16)
+        return self._read(field_name, _INT16)
 
     def read_int16_or_default(self, field_name: str, default: int) -> int:
         """Like ``read_int16``, or ``default`` if the field is absent or of another kind."""
-        return self._read_or_default(field_name, _K.INT16, default)
+        return self._read_or_default(field_name, _INT16, default)
 
     def read_array_of_int16(self, field_name: str) -> Optional[List[int]]:
         """Reads an array of int16 (ARRAY_OF_INT16). Also reads ARRAY_OF_NULLABLE_INT16 (no None items)."""
-        return self._read(field_name, _K.ARRAY_OF_INT16)
+        return self._read(field_name, _ARRAY_OF_INT16)
 
     def read_array_of_int16_or_default(self, field_name: str, default: Optional[List[int]]) -> Optional[List[int]]:
         """Like ``read_array_of_int16``, or ``default`` if the field is absent or of another kind."""
-        return self._read_or_default(field_name, _K.ARRAY_OF_INT16, default)
+        return self._read_or_default(field_name, _ARRAY_OF_INT16, default)
 
     def read_int32(self, field_name: str) -> int:
         """Reads a 32-bit signed integer (INT32). Also reads NULLABLE_INT32 (not None)."""
-        return self._read(field_name, _K.INT32)
+        return self._read(field_name, _INT32)
 
     def read_int32_or_default(self, field_name: str, default: int) -> int:
         """Like ``read_int32``, or ``default`` if the field is absent or of another kind."""
-        return self._read_or_default(field_name, _K.INT32, default)
+        return self._read_or_default(field_name, _INT32, default)
 
     def read_array_of_int32(self, field_name: str) -> Optional[List[int]]:
         """Reads an array of int32 (ARRAY_OF_INT32). Also reads ARRAY_OF_NULLABLE_INT32 (no None items)."""
-        return self._read(field_name, _K.ARRAY_OF_INT32)
+        return self._read(field_name, _ARRAY_OF_INT32)
 
     def read_array_of_int32_or_default(self, field_name: str, default: Optional[List[int]]) -> Optional[List[int]]:
         """Like ``read_array_of_int32``, or ``default`` if the field is absent or of another kind."""
-        return self._read_or_default(field_name, _K.ARRAY_OF_INT32, default)
+        return self._read_or_default(field_name, _ARRAY_OF_INT32, default)
 
     def read_int64(self, field_name: str) -> int:
         """Reads a 64-bit signed integer (INT64). Also reads NULLABLE_INT64 (not None)."""
-        return self._read(field_name, _K.INT64)
+        return self._read(field_name, _INT64)
 
     def read_int64_or_default(self, field_name: str, default: int) -> int:
         """Like ``read_int64``, or ``default`` if the field is absent or of another kind."""
-        return self._read_or_default(field_name, _K.INT64, default)
+        return self._read_or_default(field_name, _INT64, default)
 
     def read_array_of_int64(self, field_name: str) -> Optional[List[int]]:
         """Reads an array of int64 (ARRAY_OF_INT64). Also reads ARRAY_OF_NULLABLE_INT64 (no None items)."""
-        return self._read(field_name, _K.ARRAY_OF_INT64)
+        return self._read(field_name, _ARRAY_OF_INT64)
 
     def read_array_of_int64_or_default(self, field_name: str, default: Optional[List[int]]) -> Optional[List[int]]:
         """Like ``read_array_of_int64``, or ``default`` if the field is absent or of another kind."""
-        return self._read_or_default(field_name, _K.ARRAY_OF_INT64, default)
+        return self._read_or_default(field_name, _ARRAY_OF_INT64, default)
 
     def read_float32(self, field_name: str) -> float:
         """Reads a 32-bit IEEE 754 float (FLOAT32). Also reads NULLABLE_FLOAT32 (not None)."""
-        return self._read(field_name, _K.FLOAT32)
+        return self._read(field_name, _FLOAT32)
 
     def read_float32_or_default(self, field_name: str, default: float) -> float:
         """Like ``read_float32``, or ``default`` if the field is absent or of another kind."""
-        return self._read_or_default(field_name, _K.FLOAT32, default)
+        return self._read_or_default(field_name, _FLOAT32, default)
 
     def read_array_of_float32(self, field_name: str) -> Optional[List[float]]:
         """Reads an array of float32 (ARRAY_OF_FLOAT32). Also reads ARRAY_OF_NULLABLE_FLOAT32 (no None items)."""
-        return self._read(field_name, _K.ARRAY_OF_FLOAT32)
+        return self._read(field_name, _ARRAY_OF_FLOAT32)
 
     def read_array_of_float32_or_default(
         self, field_name: str, default: Optional[List[float]]
     ) -> Optional[List[float]]:
         """Like ``read_array_of_float32``, or ``default`` if the field is absent or of another kind."""
-        return self._read_or_default(field_name, _K.ARRAY_OF_FLOAT32, default)
+        return self._read_or_default(field_name, _ARRAY_OF_FLOAT32, default)
 
     def read_float64(self, field_name: str) -> float:
         """Reads a 64-bit IEEE 754 float (FLOAT64). Also reads NULLABLE_FLOAT64 (not None)."""
-        return self._read(field_name, _K.FLOAT64)
+        return self._read(field_name, _FLOAT64)
 
     def read_float64_or_default(self, field_name: str, default: float) -> float:
         """Like ``read_float64``, or ``default`` if the field is absent or of another kind."""
-        return self._read_or_default(field_name, _K.FLOAT64, default)
+        return self._read_or_default(field_name, _FLOAT64, default)
 
     def read_array_of_float64(self, field_name: str) -> Optional[List[float]]:
         """Reads an array of float64 (ARRAY_OF_FLOAT64). Also reads ARRAY_OF_NULLABLE_FLOAT64 (no None items)."""
-        return self._read(field_name, _K.ARRAY_OF_FLOAT64)
+        return self._read(field_name, _ARRAY_OF_FLOAT64)
 
     def read_array_of_float64_or_default(
         self, field_name: str, default: Optional[List[float]]
     ) -> Optional[List[float]]:
         """Like ``read_array_of_float64``, or ``default`` if the field is absent or of another kind."""
-        return self._read_or_default(field_name, _K.ARRAY_OF_FLOAT64, default)
+        return self._read_or_default(field_name, _ARRAY_OF_FLOAT64, default)
 
     def read_string(self, field_name: str) -> Optional[str]:
         """Reads a UTF-8 string (STRING)."""
-        return self._read(field_name, _K.STRING)
+        return self._read(field_name, _STRING)
 
     def read_string_or_default(self, field_name: str, default: Optional[str]) -> Optional[str]:
         """Like ``read_string``, or ``default`` if the field is absent or of another kind."""
-        return self._read_or_default(field_name, _K.STRING, default)
+        return self._read_or_default(field_name, _STRING, default)
 
     def read_array_of_string(self, field_name: str) -> Optional[List[Optional[str]]]:
         """Reads an array of strings (ARRAY_OF_STRING)."""
-        return self._read(field_name, _K.ARRAY_OF_STRING)
+        return self._read(field_name, _ARRAY_OF_STRING)
 
     def read_array_of_string_or_default(
         self, field_name: str, default: Optional[List[Optional[str]]]
     ) -> Optional[List[Optional[str]]]:
         """Like ``read_array_of_string``, or ``default`` if the field is absent or of another kind."""
-        return self._read_or_default(field_name, _K.ARRAY_OF_STRING, default)
+        return self._read_or_default(field_name, _ARRAY_OF_STRING, default)
 
     def read_decimal(self, field_name: str) -> Optional[decimal.Decimal]:
         """Reads an arbitrary-precision decimal (DECIMAL)."""
-        return self._read(field_name, _K.DECIMAL)
+        return self._read(field_name, _DECIMAL)
 
     def read_decimal_or_default(self, field_name: str, default: Optional[decimal.Decimal]) -> Optional[decimal.Decimal]:
         """Like ``read_decimal``, or ``default`` if the field is absent or of another kind."""
-        return self._read_or_default(field_name, _K.DECIMAL, default)
+        return self._read_or_default(field_name, _DECIMAL, default)
 
     def read_array_of_decimal(self, field_name: str) -> Optional[List[Optional[decimal.Decimal]]]:
         """Reads an array of decimals (ARRAY_OF_DECIMAL)."""
-        return self._read(field_name, _K.ARRAY_OF_DECIMAL)
+        return self._read(field_name, _ARRAY_OF_DECIMAL)
 
     def read_array_of_decimal_or_default(
         self, field_name: str, default: Optional[List[Optional[decimal.Decimal]]]
     ) -> Optional[List[Optional[decimal.Decimal]]]:
         """Like ``read_array_of_decimal``, or ``default`` if the field is absent or of another kind."""
-        return self._read_or_default(field_name, _K.ARRAY_OF_DECIMAL, default)
+        return self._read_or_default(field_name, _ARRAY_OF_DECIMAL, default)
 
     def read_time(self, field_name: str) -> Optional[datetime.time]:
         """Reads a time of day (naive) (TIME)."""
-        return self._read(field_name, _K.TIME)
+        return self._read(field_name, _TIME)
 
     def read_time_or_default(self, field_name: str, default: Optional[datetime.time]) -> Optional[datetime.time]:
         """Like ``read_time``, or ``default`` if the field is absent or of another kind."""
-        return self._read_or_default(field_name, _K.TIME, default)
+        return self._read_or_default(field_name, _TIME, default)
 
     def read_array_of_time(self, field_name: str) -> Optional[List[Optional[datetime.time]]]:
         """Reads an array of times (ARRAY_OF_TIME)."""
-        return self._read(field_name, _K.ARRAY_OF_TIME)
+        return self._read(field_name, _ARRAY_OF_TIME)
 
     def read_array_of_time_or_default(
         self, field_name: str, default: Optional[List[Optional[datetime.time]]]
     ) -> Optional[List[Optional[datetime.time]]]:
         """Like ``read_array_of_time``, or ``default`` if the field is absent or of another kind."""
-        return self._read_or_default(field_name, _K.ARRAY_OF_TIME, default)
+        return self._read_or_default(field_name, _ARRAY_OF_TIME, default)
 
     def read_date(self, field_name: str) -> Optional[datetime.date]:
         """Reads a date (DATE)."""
-        return self._read(field_name, _K.DATE)
+        return self._read(field_name, _DATE)
 
     def read_date_or_default(self, field_name: str, default: Optional[datetime.date]) -> Optional[datetime.date]:
         """Like ``read_date``, or ``default`` if the field is absent or of another kind."""
-        return self._read_or_default(field_name, _K.DATE, default)
+        return self._read_or_default(field_name, _DATE, default)
 
     def read_array_of_date(self, field_name: str) -> Optional[List[Optional[datetime.date]]]:
         """Reads an array of dates (ARRAY_OF_DATE)."""
-        return self._read(field_name, _K.ARRAY_OF_DATE)
+        return self._read(field_name, _ARRAY_OF_DATE)
 
     def read_array_of_date_or_default(
         self, field_name: str, default: Optional[List[Optional[datetime.date]]]
     ) -> Optional[List[Optional[datetime.date]]]:
         """Like ``read_array_of_date``, or ``default`` if the field is absent or of another kind."""
-        return self._read_or_default(field_name, _K.ARRAY_OF_DATE, default)
+        return self._read_or_default(field_name, _ARRAY_OF_DATE, default)
 
     def read_timestamp(self, field_name: str) -> Optional[datetime.datetime]:
         """Reads a naive timestamp (TIMESTAMP)."""
-        return self._read(field_name, _K.TIMESTAMP)
+        return self._read(field_name, _TIMESTAMP)
 
     def read_timestamp_or_default(
         self, field_name: str, default: Optional[datetime.datetime]
     ) -> Optional[datetime.datetime]:
         """Like ``read_timestamp``, or ``default`` if the field is absent or of another kind."""
-        return self._read_or_default(field_name, _K.TIMESTAMP, default)
+        return self._read_or_default(field_name, _TIMESTAMP, default)
 
     def read_array_of_timestamp(self, field_name: str) -> Optional[List[Optional[datetime.datetime]]]:
         """Reads an array of naive timestamps (ARRAY_OF_TIMESTAMP)."""
-        return self._read(field_name, _K.ARRAY_OF_TIMESTAMP)
+        return self._read(field_name, _ARRAY_OF_TIMESTAMP)
 
     def read_array_of_timestamp_or_default(
         self, field_name: str, default: Optional[List[Optional[datetime.datetime]]]
     ) -> Optional[List[Optional[datetime.datetime]]]:
         """Like ``read_array_of_timestamp``, or ``default`` if the field is absent or of another kind."""
-        return self._read_or_default(field_name, _K.ARRAY_OF_TIMESTAMP, default)
+        return self._read_or_default(field_name, _ARRAY_OF_TIMESTAMP, default)
 
     def read_timestamp_with_timezone(self, field_name: str) -> Optional[datetime.datetime]:
         """Reads an aware timestamp (TIMESTAMP_WITH_TIMEZONE)."""
-        return self._read(field_name, _K.TIMESTAMP_WITH_TIMEZONE)
+        return self._read(field_name, _TIMESTAMP_WITH_TIMEZONE)
 
     def read_timestamp_with_timezone_or_default(
         self, field_name: str, default: Optional[datetime.datetime]
     ) -> Optional[datetime.datetime]:
         """Like ``read_timestamp_with_timezone``, or ``default`` if the field is absent or of another kind."""
-        return self._read_or_default(field_name, _K.TIMESTAMP_WITH_TIMEZONE, default)
+        return self._read_or_default(field_name, _TIMESTAMP_WITH_TIMEZONE, default)
 
     def read_array_of_timestamp_with_timezone(self, field_name: str) -> Optional[List[Optional[datetime.datetime]]]:
         """Reads an array of aware timestamps (ARRAY_OF_TIMESTAMP_WITH_TIMEZONE)."""
-        return self._read(field_name, _K.ARRAY_OF_TIMESTAMP_WITH_TIMEZONE)
+        return self._read(field_name, _ARRAY_OF_TIMESTAMP_WITH_TIMEZONE)
 
     def read_array_of_timestamp_with_timezone_or_default(
         self, field_name: str, default: Optional[List[Optional[datetime.datetime]]]
     ) -> Optional[List[Optional[datetime.datetime]]]:
         """Like ``read_array_of_timestamp_with_timezone``, or ``default`` if the field is absent or of another kind."""
-        return self._read_or_default(field_name, _K.ARRAY_OF_TIMESTAMP_WITH_TIMEZONE, default)
+        return self._read_or_default(field_name, _ARRAY_OF_TIMESTAMP_WITH_TIMEZONE, default)
 
     def read_compact(self, field_name: str) -> Optional[Any]:
         """Reads a nested compact object (COMPACT)."""
-        return self._read(field_name, _K.COMPACT)
+        return self._read(field_name, _COMPACT)
 
     def read_compact_or_default(self, field_name: str, default: Optional[Any]) -> Optional[Any]:
         """Like ``read_compact``, or ``default`` if the field is absent or of another kind."""
-        return self._read_or_default(field_name, _K.COMPACT, default)
+        return self._read_or_default(field_name, _COMPACT, default)
 
     def read_array_of_compact(self, field_name: str) -> Optional[List[Optional[Any]]]:
         """Reads an array of nested compact objects of one type (ARRAY_OF_COMPACT)."""
-        return self._read(field_name, _K.ARRAY_OF_COMPACT)
+        return self._read(field_name, _ARRAY_OF_COMPACT)
 
     def read_array_of_compact_or_default(
         self, field_name: str, default: Optional[List[Optional[Any]]]
     ) -> Optional[List[Optional[Any]]]:
         """Like ``read_array_of_compact``, or ``default`` if the field is absent or of another kind."""
-        return self._read_or_default(field_name, _K.ARRAY_OF_COMPACT, default)
+        return self._read_or_default(field_name, _ARRAY_OF_COMPACT, default)
 
     def read_nullable_boolean(self, field_name: str) -> Optional[bool]:
         """Reads a nullable boolean (NULLABLE_BOOLEAN). Also reads BOOLEAN."""
-        return self._read(field_name, _K.NULLABLE_BOOLEAN)
+        return self._read(field_name, _NULLABLE_BOOLEAN)
 
     def read_nullable_boolean_or_default(self, field_name: str, default: Optional[bool]) -> Optional[bool]:
         """Like ``read_nullable_boolean``, or ``default`` if the field is absent or of another kind."""
-        return self._read_or_default(field_name, _K.NULLABLE_BOOLEAN, default)
+        return self._read_or_default(field_name, _NULLABLE_BOOLEAN, default)
 
     def read_array_of_nullable_boolean(self, field_name: str) -> Optional[List[Optional[bool]]]:
         """Reads an array of nullable booleans (ARRAY_OF_NULLABLE_BOOLEAN). Also reads ARRAY_OF_BOOLEAN."""
-        return self._read(field_name, _K.ARRAY_OF_NULLABLE_BOOLEAN)
+        return self._read(field_name, _ARRAY_OF_NULLABLE_BOOLEAN)
 
     def read_array_of_nullable_boolean_or_default(
         self, field_name: str, default: Optional[List[Optional[bool]]]
     ) -> Optional[List[Optional[bool]]]:
         """Like ``read_array_of_nullable_boolean``, or ``default`` if the field is absent or of another kind."""
-        return self._read_or_default(field_name, _K.ARRAY_OF_NULLABLE_BOOLEAN, default)
+        return self._read_or_default(field_name, _ARRAY_OF_NULLABLE_BOOLEAN, default)
 
     def read_nullable_int8(self, field_name: str) -> Optional[int]:
         """Reads a nullable 8-bit integer (NULLABLE_INT8). Also reads INT8."""
-        return self._read(field_name, _K.NULLABLE_INT8)
+        return self._read(field_name, _NULLABLE_INT8)
 
     def read_nullable_int8_or_default(self, field_name: str, default: Optional[int]) -> Optional[int]:
         """Like ``read_nullable_int8``, or ``default`` if the field is absent or of another kind."""
-        return self._read_or_default(field_name, _K.NULLABLE_INT8, default)
+        return self._read_or_default(field_name, _NULLABLE_INT8, default)
 
     def read_array_of_nullable_int8(self, field_name: str) -> Optional[List[Optional[int]]]:
         """Reads an array of nullable 8-bit integers (ARRAY_OF_NULLABLE_INT8). Also reads ARRAY_OF_INT8."""
-        return self._read(field_name, _K.ARRAY_OF_NULLABLE_INT8)
+        return self._read(field_name, _ARRAY_OF_NULLABLE_INT8)
 
     def read_array_of_nullable_int8_or_default(
         self, field_name: str, default: Optional[List[Optional[int]]]
     ) -> Optional[List[Optional[int]]]:
         """Like ``read_array_of_nullable_int8``, or ``default`` if the field is absent or of another kind."""
-        return self._read_or_default(field_name, _K.ARRAY_OF_NULLABLE_INT8, default)
+        return self._read_or_default(field_name, _ARRAY_OF_NULLABLE_INT8, default)
 
     def read_nullable_int16(self, field_name: str) -> Optional[int]:
         """Reads a nullable 16-bit integer (NULLABLE_INT16). Also reads INT16."""
-        return self._read(field_name, _K.NULLABLE_INT16)
+        return self._read(field_name, _NULLABLE_INT16)
 
     def read_nullable_int16_or_default(self, field_name: str, default: Optional[int]) -> Optional[int]:
         """Like ``read_nullable_int16``, or ``default`` if the field is absent or of another kind."""
-        return self._read_or_default(field_name, _K.NULLABLE_INT16, default)
+        return self._read_or_default(field_name, _NULLABLE_INT16, default)
 
     def read_array_of_nullable_int16(self, field_name: str) -> Optional[List[Optional[int]]]:
         """Reads an array of nullable 16-bit integers (ARRAY_OF_NULLABLE_INT16). Also reads ARRAY_OF_INT16."""
-        return self._read(field_name, _K.ARRAY_OF_NULLABLE_INT16)
+        return self._read(field_name, _ARRAY_OF_NULLABLE_INT16)
 
     def read_array_of_nullable_int16_or_default(
         self, field_name: str, default: Optional[List[Optional[int]]]
     ) -> Optional[List[Optional[int]]]:
         """Like ``read_array_of_nullable_int16``, or ``default`` if the field is absent or of another kind."""
-        return self._read_or_default(field_name, _K.ARRAY_OF_NULLABLE_INT16, default)
+        return self._read_or_default(field_name, _ARRAY_OF_NULLABLE_INT16, default)
 
     def read_nullable_int32(self, field_name: str) -> Optional[int]:
         """Reads a nullable 32-bit integer (NULLABLE_INT32). Also reads INT32."""
-        return self._read(field_name, _K.NULLABLE_INT32)
+        return self._read(field_name, _NULLABLE_INT32)
 
     def read_nullable_int32_or_default(self, field_name: str, default: Optional[int]) -> Optional[int]:
         """Like ``read_nullable_int32``, or ``default`` if the field is absent or of another kind."""
-        return self._read_or_default(field_name, _K.NULLABLE_INT32, default)
+        return self._read_or_default(field_name, _NULLABLE_INT32, default)
 
     def read_array_of_nullable_int32(self, field_name: str) -> Optional[List[Optional[int]]]:
         """Reads an array of nullable 32-bit integers (ARRAY_OF_NULLABLE_INT32). Also reads ARRAY_OF_INT32."""
-        return self._read(field_name, _K.ARRAY_OF_NULLABLE_INT32)
+        return self._read(field_name, _ARRAY_OF_NULLABLE_INT32)
 
     def read_array_of_nullable_int32_or_default(
         self, field_name: str, default: Optional[List[Optional[int]]]
     ) -> Optional[List[Optional[int]]]:
         """Like ``read_array_of_nullable_int32``, or ``default`` if the field is absent or of another kind."""
-        return self._read_or_default(field_name, _K.ARRAY_OF_NULLABLE_INT32, default)
+        return self._read_or_default(field_name, _ARRAY_OF_NULLABLE_INT32, default)
 
     def read_nullable_int64(self, field_name: str) -> Optional[int]:
         """Reads a nullable 64-bit integer (NULLABLE_INT64). Also reads INT64."""
-        return self._read(field_name, _K.NULLABLE_INT64)
+        return self._read(field_name, _NULLABLE_INT64)
 
     def read_nullable_int64_or_default(self, field_name: str, default: Optional[int]) -> Optional[int]:
         """Like ``read_nullable_int64``, or ``default`` if the field is absent or of another kind."""
-        return self._read_or_default(field_name, _K.NULLABLE_INT64, default)
+        return self._read_or_default(field_name, _NULLABLE_INT64, default)
 
     def read_array_of_nullable_int64(self, field_name: str) -> Optional[List[Optional[int]]]:
         """Reads an array of nullable 64-bit integers (ARRAY_OF_NULLABLE_INT64). Also reads ARRAY_OF_INT64."""
-        return self._read(field_name, _K.ARRAY_OF_NULLABLE_INT64)
+        return self._read(field_name, _ARRAY_OF_NULLABLE_INT64)
 
     def read_array_of_nullable_int64_or_default(
         self, field_name: str, default: Optional[List[Optional[int]]]
     ) -> Optional[List[Optional[int]]]:
         """Like ``read_array_of_nullable_int64``, or ``default`` if the field is absent or of another kind."""
-        return self._read_or_default(field_name, _K.ARRAY_OF_NULLABLE_INT64, default)
+        return self._read_or_default(field_name, _ARRAY_OF_NULLABLE_INT64, default)
 
     def read_nullable_float32(self, field_name: str) -> Optional[float]:
         """Reads a nullable 32-bit float (NULLABLE_FLOAT32). Also reads FLOAT32."""
-        return self._read(field_name, _K.NULLABLE_FLOAT32)
+        return self._read(field_name, _NULLABLE_FLOAT32)
 
     def read_nullable_float32_or_default(self, field_name: str, default: Optional[float]) -> Optional[float]:
         """Like ``read_nullable_float32``, or ``default`` if the field is absent or of another kind."""
-        return self._read_or_default(field_name, _K.NULLABLE_FLOAT32, default)
+        return self._read_or_default(field_name, _NULLABLE_FLOAT32, default)
 
     def read_array_of_nullable_float32(self, field_name: str) -> Optional[List[Optional[float]]]:
         """Reads an array of nullable 32-bit floats (ARRAY_OF_NULLABLE_FLOAT32). Also reads ARRAY_OF_FLOAT32."""
-        return self._read(field_name, _K.ARRAY_OF_NULLABLE_FLOAT32)
+        return self._read(field_name, _ARRAY_OF_NULLABLE_FLOAT32)
 
     def read_array_of_nullable_float32_or_default(
         self, field_name: str, default: Optional[List[Optional[float]]]
     ) -> Optional[List[Optional[float]]]:
         """Like ``read_array_of_nullable_float32``, or ``default`` if the field is absent or of another kind."""
-        return self._read_or_default(field_name, _K.ARRAY_OF_NULLABLE_FLOAT32, default)
+        return self._read_or_default(field_name, _ARRAY_OF_NULLABLE_FLOAT32, default)
 
     def read_nullable_float64(self, field_name: str) -> Optional[float]:
         """Reads a nullable 64-bit float (NULLABLE_FLOAT64). Also reads FLOAT64."""
-        return self._read(field_name, _K.NULLABLE_FLOAT64)
+        return self._read(field_name, _NULLABLE_FLOAT64)
 
     def read_nullable_float64_or_default(self, field_name: str, default: Optional[float]) -> Optional[float]:
         """Like ``read_nullable_float64``, or ``default`` if the field is absent or of another kind."""
-        return self._read_or_default(field_name, _K.NULLABLE_FLOAT64, default)
+        return self._read_or_default(field_name, _NULLABLE_FLOAT64, default)
 
     def read_array_of_nullable_float64(self, field_name: str) -> Optional[List[Optional[float]]]:
         """Reads an array of nullable 64-bit floats (ARRAY_OF_NULLABLE_FLOAT64). Also reads ARRAY_OF_FLOAT64."""
-        return self._read(field_name, _K.ARRAY_OF_NULLABLE_FLOAT64)
+        return self._read(field_name, _ARRAY_OF_NULLABLE_FLOAT64)
 
     def read_array_of_nullable_float64_or_default(
         self, field_name: str, default: Optional[List[Optional[float]]]
     ) -> Optional[List[Optional[float]]]:
         """Like ``read_array_of_nullable_float64``, or ``default`` if the field is absent or of another kind."""
-        return self._read_or_default(field_name, _K.ARRAY_OF_NULLABLE_FLOAT64, default)
+        return self._read_or_default(field_name, _ARRAY_OF_NULLABLE_FLOAT64, default)
 
 
 class DefaultCompactReader(_KindReader):
@@ -1165,10 +1211,11 @@ class DefaultCompactReader(_KindReader):
     cannot read.
     """
 
-    __slots__ = ("_schema", "_values")
+    __slots__ = ("_schema", "_index", "_values")
 
     def __init__(self, schema: Schema, values: Sequence[Any]) -> None:
         self._schema = schema
+        self._index = schema._index
         self._values = values
 
     @property
@@ -1181,14 +1228,16 @@ class DefaultCompactReader(_KindReader):
         return FieldKind.NOT_AVAILABLE if field is None else field.kind
 
     def _read(self, field_name: str, kind: FieldKind) -> Any:
-        field = self._schema.fields_dict.get(field_name)
-        if field is None:
+        entry = self._index.get(field_name)
+        if entry is None:
             raise HazelcastSerializationError(f"No field with the name {field_name!r} in {self._schema!r}")
+        field, slot = entry
+        if field.kind is kind:
+            return self._values[slot]
         check = _COMPATIBLE[kind].get(field.kind)
         if check is None:
             raise _mismatch(field_name, kind, field.kind)
-        value = self._values[self._schema._slots[field_name]]
-        return value if check == _CHECK_NONE else _checked_value(field_name, kind, field.kind, check, value)
+        return _checked_value(field_name, kind, field.kind, check, self._values[slot])
 
     def _read_or_default(self, field_name: str, kind: FieldKind, default: Any) -> Any:
         field = self._schema.fields_dict.get(field_name)
@@ -1262,171 +1311,171 @@ class GenericRecord:
 
     def get_boolean(self, field_name: str) -> bool:
         """Returns a boolean (BOOLEAN). Also returns NULLABLE_BOOLEAN (not None)."""
-        return self._get(field_name, _K.BOOLEAN)
+        return self._get(field_name, _BOOLEAN)
 
     def get_array_of_boolean(self, field_name: str) -> Optional[List[bool]]:
         """Returns an array of booleans (ARRAY_OF_BOOLEAN). Also returns ARRAY_OF_NULLABLE_BOOLEAN (no None items)."""
-        return self._get(field_name, _K.ARRAY_OF_BOOLEAN)
+        return self._get(field_name, _ARRAY_OF_BOOLEAN)
 
     def get_int8(self, field_name: str) -> int:
         """Returns an 8-bit signed integer (INT8). Also returns NULLABLE_INT8 (not None)."""
-        return self._get(field_name, _K.INT8)
+        return self._get(field_name, _INT8)
 
     def get_array_of_int8(self, field_name: str) -> Optional[List[int]]:
         """Returns an array of int8 (ARRAY_OF_INT8). Also returns ARRAY_OF_NULLABLE_INT8 (no None items)."""
-        return self._get(field_name, _K.ARRAY_OF_INT8)
+        return self._get(field_name, _ARRAY_OF_INT8)
 
     def get_int16(self, field_name: str) -> int:
         """Returns a 16-bit signed integer (INT16). Also returns NULLABLE_INT16 (not None)."""
-        return self._get(field_name, _K.INT16)
+        return self._get(field_name, _INT16)
 
     def get_array_of_int16(self, field_name: str) -> Optional[List[int]]:
         """Returns an array of int16 (ARRAY_OF_INT16). Also returns ARRAY_OF_NULLABLE_INT16 (no None items)."""
-        return self._get(field_name, _K.ARRAY_OF_INT16)
+        return self._get(field_name, _ARRAY_OF_INT16)
 
     def get_int32(self, field_name: str) -> int:
         """Returns a 32-bit signed integer (INT32). Also returns NULLABLE_INT32 (not None)."""
-        return self._get(field_name, _K.INT32)
+        return self._get(field_name, _INT32)
 
     def get_array_of_int32(self, field_name: str) -> Optional[List[int]]:
         """Returns an array of int32 (ARRAY_OF_INT32). Also returns ARRAY_OF_NULLABLE_INT32 (no None items)."""
-        return self._get(field_name, _K.ARRAY_OF_INT32)
+        return self._get(field_name, _ARRAY_OF_INT32)
 
     def get_int64(self, field_name: str) -> int:
         """Returns a 64-bit signed integer (INT64). Also returns NULLABLE_INT64 (not None)."""
-        return self._get(field_name, _K.INT64)
+        return self._get(field_name, _INT64)
 
     def get_array_of_int64(self, field_name: str) -> Optional[List[int]]:
         """Returns an array of int64 (ARRAY_OF_INT64). Also returns ARRAY_OF_NULLABLE_INT64 (no None items)."""
-        return self._get(field_name, _K.ARRAY_OF_INT64)
+        return self._get(field_name, _ARRAY_OF_INT64)
 
     def get_float32(self, field_name: str) -> float:
         """Returns a 32-bit IEEE 754 float (FLOAT32). Also returns NULLABLE_FLOAT32 (not None)."""
-        return self._get(field_name, _K.FLOAT32)
+        return self._get(field_name, _FLOAT32)
 
     def get_array_of_float32(self, field_name: str) -> Optional[List[float]]:
         """Returns an array of float32 (ARRAY_OF_FLOAT32). Also returns ARRAY_OF_NULLABLE_FLOAT32 (no None items)."""
-        return self._get(field_name, _K.ARRAY_OF_FLOAT32)
+        return self._get(field_name, _ARRAY_OF_FLOAT32)
 
     def get_float64(self, field_name: str) -> float:
         """Returns a 64-bit IEEE 754 float (FLOAT64). Also returns NULLABLE_FLOAT64 (not None)."""
-        return self._get(field_name, _K.FLOAT64)
+        return self._get(field_name, _FLOAT64)
 
     def get_array_of_float64(self, field_name: str) -> Optional[List[float]]:
         """Returns an array of float64 (ARRAY_OF_FLOAT64). Also returns ARRAY_OF_NULLABLE_FLOAT64 (no None items)."""
-        return self._get(field_name, _K.ARRAY_OF_FLOAT64)
+        return self._get(field_name, _ARRAY_OF_FLOAT64)
 
     def get_string(self, field_name: str) -> Optional[str]:
         """Returns a UTF-8 string (STRING)."""
-        return self._get(field_name, _K.STRING)
+        return self._get(field_name, _STRING)
 
     def get_array_of_string(self, field_name: str) -> Optional[List[Optional[str]]]:
         """Returns an array of strings (ARRAY_OF_STRING)."""
-        return self._get(field_name, _K.ARRAY_OF_STRING)
+        return self._get(field_name, _ARRAY_OF_STRING)
 
     def get_decimal(self, field_name: str) -> Optional[decimal.Decimal]:
         """Returns an arbitrary-precision decimal (DECIMAL)."""
-        return self._get(field_name, _K.DECIMAL)
+        return self._get(field_name, _DECIMAL)
 
     def get_array_of_decimal(self, field_name: str) -> Optional[List[Optional[decimal.Decimal]]]:
         """Returns an array of decimals (ARRAY_OF_DECIMAL)."""
-        return self._get(field_name, _K.ARRAY_OF_DECIMAL)
+        return self._get(field_name, _ARRAY_OF_DECIMAL)
 
     def get_time(self, field_name: str) -> Optional[datetime.time]:
         """Returns a time of day (naive) (TIME)."""
-        return self._get(field_name, _K.TIME)
+        return self._get(field_name, _TIME)
 
     def get_array_of_time(self, field_name: str) -> Optional[List[Optional[datetime.time]]]:
         """Returns an array of times (ARRAY_OF_TIME)."""
-        return self._get(field_name, _K.ARRAY_OF_TIME)
+        return self._get(field_name, _ARRAY_OF_TIME)
 
     def get_date(self, field_name: str) -> Optional[datetime.date]:
         """Returns a date (DATE)."""
-        return self._get(field_name, _K.DATE)
+        return self._get(field_name, _DATE)
 
     def get_array_of_date(self, field_name: str) -> Optional[List[Optional[datetime.date]]]:
         """Returns an array of dates (ARRAY_OF_DATE)."""
-        return self._get(field_name, _K.ARRAY_OF_DATE)
+        return self._get(field_name, _ARRAY_OF_DATE)
 
     def get_timestamp(self, field_name: str) -> Optional[datetime.datetime]:
         """Returns a naive timestamp (TIMESTAMP)."""
-        return self._get(field_name, _K.TIMESTAMP)
+        return self._get(field_name, _TIMESTAMP)
 
     def get_array_of_timestamp(self, field_name: str) -> Optional[List[Optional[datetime.datetime]]]:
         """Returns an array of naive timestamps (ARRAY_OF_TIMESTAMP)."""
-        return self._get(field_name, _K.ARRAY_OF_TIMESTAMP)
+        return self._get(field_name, _ARRAY_OF_TIMESTAMP)
 
     def get_timestamp_with_timezone(self, field_name: str) -> Optional[datetime.datetime]:
         """Returns an aware timestamp (TIMESTAMP_WITH_TIMEZONE)."""
-        return self._get(field_name, _K.TIMESTAMP_WITH_TIMEZONE)
+        return self._get(field_name, _TIMESTAMP_WITH_TIMEZONE)
 
     def get_array_of_timestamp_with_timezone(self, field_name: str) -> Optional[List[Optional[datetime.datetime]]]:
         """Returns an array of aware timestamps (ARRAY_OF_TIMESTAMP_WITH_TIMEZONE)."""
-        return self._get(field_name, _K.ARRAY_OF_TIMESTAMP_WITH_TIMEZONE)
+        return self._get(field_name, _ARRAY_OF_TIMESTAMP_WITH_TIMEZONE)
 
     def get_generic_record(self, field_name: str) -> Optional["GenericRecord"]:
         """Returns a nested compact object (COMPACT)."""
-        return self._get(field_name, _K.COMPACT)
+        return self._get(field_name, _COMPACT)
 
     def get_array_of_generic_record(self, field_name: str) -> Optional[List[Optional["GenericRecord"]]]:
         """Returns an array of nested compact objects of one type (ARRAY_OF_COMPACT)."""
-        return self._get(field_name, _K.ARRAY_OF_COMPACT)
+        return self._get(field_name, _ARRAY_OF_COMPACT)
 
     def get_nullable_boolean(self, field_name: str) -> Optional[bool]:
         """Returns a nullable boolean (NULLABLE_BOOLEAN). Also returns BOOLEAN."""
-        return self._get(field_name, _K.NULLABLE_BOOLEAN)
+        return self._get(field_name, _NULLABLE_BOOLEAN)
 
     def get_array_of_nullable_boolean(self, field_name: str) -> Optional[List[Optional[bool]]]:
         """Returns an array of nullable booleans (ARRAY_OF_NULLABLE_BOOLEAN). Also returns ARRAY_OF_BOOLEAN."""
-        return self._get(field_name, _K.ARRAY_OF_NULLABLE_BOOLEAN)
+        return self._get(field_name, _ARRAY_OF_NULLABLE_BOOLEAN)
 
     def get_nullable_int8(self, field_name: str) -> Optional[int]:
         """Returns a nullable 8-bit integer (NULLABLE_INT8). Also returns INT8."""
-        return self._get(field_name, _K.NULLABLE_INT8)
+        return self._get(field_name, _NULLABLE_INT8)
 
     def get_array_of_nullable_int8(self, field_name: str) -> Optional[List[Optional[int]]]:
         """Returns an array of nullable 8-bit integers (ARRAY_OF_NULLABLE_INT8). Also returns ARRAY_OF_INT8."""
-        return self._get(field_name, _K.ARRAY_OF_NULLABLE_INT8)
+        return self._get(field_name, _ARRAY_OF_NULLABLE_INT8)
 
     def get_nullable_int16(self, field_name: str) -> Optional[int]:
         """Returns a nullable 16-bit integer (NULLABLE_INT16). Also returns INT16."""
-        return self._get(field_name, _K.NULLABLE_INT16)
+        return self._get(field_name, _NULLABLE_INT16)
 
     def get_array_of_nullable_int16(self, field_name: str) -> Optional[List[Optional[int]]]:
         """Returns an array of nullable 16-bit integers (ARRAY_OF_NULLABLE_INT16). Also returns ARRAY_OF_INT16."""
-        return self._get(field_name, _K.ARRAY_OF_NULLABLE_INT16)
+        return self._get(field_name, _ARRAY_OF_NULLABLE_INT16)
 
     def get_nullable_int32(self, field_name: str) -> Optional[int]:
         """Returns a nullable 32-bit integer (NULLABLE_INT32). Also returns INT32."""
-        return self._get(field_name, _K.NULLABLE_INT32)
+        return self._get(field_name, _NULLABLE_INT32)
 
     def get_array_of_nullable_int32(self, field_name: str) -> Optional[List[Optional[int]]]:
         """Returns an array of nullable 32-bit integers (ARRAY_OF_NULLABLE_INT32). Also returns ARRAY_OF_INT32."""
-        return self._get(field_name, _K.ARRAY_OF_NULLABLE_INT32)
+        return self._get(field_name, _ARRAY_OF_NULLABLE_INT32)
 
     def get_nullable_int64(self, field_name: str) -> Optional[int]:
         """Returns a nullable 64-bit integer (NULLABLE_INT64). Also returns INT64."""
-        return self._get(field_name, _K.NULLABLE_INT64)
+        return self._get(field_name, _NULLABLE_INT64)
 
     def get_array_of_nullable_int64(self, field_name: str) -> Optional[List[Optional[int]]]:
         """Returns an array of nullable 64-bit integers (ARRAY_OF_NULLABLE_INT64). Also returns ARRAY_OF_INT64."""
-        return self._get(field_name, _K.ARRAY_OF_NULLABLE_INT64)
+        return self._get(field_name, _ARRAY_OF_NULLABLE_INT64)
 
     def get_nullable_float32(self, field_name: str) -> Optional[float]:
         """Returns a nullable 32-bit float (NULLABLE_FLOAT32). Also returns FLOAT32."""
-        return self._get(field_name, _K.NULLABLE_FLOAT32)
+        return self._get(field_name, _NULLABLE_FLOAT32)
 
     def get_array_of_nullable_float32(self, field_name: str) -> Optional[List[Optional[float]]]:
         """Returns an array of nullable 32-bit floats (ARRAY_OF_NULLABLE_FLOAT32). Also returns ARRAY_OF_FLOAT32."""
-        return self._get(field_name, _K.ARRAY_OF_NULLABLE_FLOAT32)
+        return self._get(field_name, _ARRAY_OF_NULLABLE_FLOAT32)
 
     def get_nullable_float64(self, field_name: str) -> Optional[float]:
         """Returns a nullable 64-bit float (NULLABLE_FLOAT64). Also returns FLOAT64."""
-        return self._get(field_name, _K.NULLABLE_FLOAT64)
+        return self._get(field_name, _NULLABLE_FLOAT64)
 
     def get_array_of_nullable_float64(self, field_name: str) -> Optional[List[Optional[float]]]:
         """Returns an array of nullable 64-bit floats (ARRAY_OF_NULLABLE_FLOAT64). Also returns ARRAY_OF_FLOAT64."""
-        return self._get(field_name, _K.ARRAY_OF_NULLABLE_FLOAT64)
+        return self._get(field_name, _ARRAY_OF_NULLABLE_FLOAT64)
 
     def __eq__(self, other: Any) -> bool:
         return isinstance(other, GenericRecord) and self._schema == other._schema and self._values == other._values
@@ -1493,199 +1542,199 @@ class GenericRecordBuilder:
 
     def set_boolean(self, field_name: str, value: bool) -> "GenericRecordBuilder":
         """Sets a boolean (BOOLEAN)."""
-        return self._set(field_name, _K.BOOLEAN, value)
+        return self._set(field_name, _BOOLEAN, value)
 
     def set_array_of_boolean(self, field_name: str, value: Optional[List[bool]]) -> "GenericRecordBuilder":
         """Sets an array of booleans (ARRAY_OF_BOOLEAN)."""
-        return self._set(field_name, _K.ARRAY_OF_BOOLEAN, value)
+        return self._set(field_name, _ARRAY_OF_BOOLEAN, value)
 
     def set_int8(self, field_name: str, value: int) -> "GenericRecordBuilder":
         """Sets an 8-bit signed integer (INT8)."""
-        return self._set(field_name, _K.INT8, value)
+        return self._set(field_name, _INT8, value)
 
     def set_array_of_int8(self, field_name: str, value: Optional[List[int]]) -> "GenericRecordBuilder":
         """Sets an array of int8 (ARRAY_OF_INT8)."""
-        return self._set(field_name, _K.ARRAY_OF_INT8, value)
+        return self._set(field_name, _ARRAY_OF_INT8, value)
 
     def set_int16(self, field_name: str, value: int) -> "GenericRecordBuilder":
         """Sets a 16-bit signed integer (INT16)."""
-        return self._set(field_name, _K.INT16, value)
+        return self._set(field_name, _INT16, value)
 
     def set_array_of_int16(self, field_name: str, value: Optional[List[int]]) -> "GenericRecordBuilder":
         """Sets an array of int16 (ARRAY_OF_INT16)."""
-        return self._set(field_name, _K.ARRAY_OF_INT16, value)
+        return self._set(field_name, _ARRAY_OF_INT16, value)
 
     def set_int32(self, field_name: str, value: int) -> "GenericRecordBuilder":
         """Sets a 32-bit signed integer (INT32)."""
-        return self._set(field_name, _K.INT32, value)
+        return self._set(field_name, _INT32, value)
 
     def set_array_of_int32(self, field_name: str, value: Optional[List[int]]) -> "GenericRecordBuilder":
         """Sets an array of int32 (ARRAY_OF_INT32)."""
-        return self._set(field_name, _K.ARRAY_OF_INT32, value)
+        return self._set(field_name, _ARRAY_OF_INT32, value)
 
     def set_int64(self, field_name: str, value: int) -> "GenericRecordBuilder":
         """Sets a 64-bit signed integer (INT64)."""
-        return self._set(field_name, _K.INT64, value)
+        return self._set(field_name, _INT64, value)
 
     def set_array_of_int64(self, field_name: str, value: Optional[List[int]]) -> "GenericRecordBuilder":
         """Sets an array of int64 (ARRAY_OF_INT64)."""
-        return self._set(field_name, _K.ARRAY_OF_INT64, value)
+        return self._set(field_name, _ARRAY_OF_INT64, value)
 
     def set_float32(self, field_name: str, value: float) -> "GenericRecordBuilder":
         """Sets a 32-bit IEEE 754 float (FLOAT32)."""
-        return self._set(field_name, _K.FLOAT32, value)
+        return self._set(field_name, _FLOAT32, value)
 
     def set_array_of_float32(self, field_name: str, value: Optional[List[float]]) -> "GenericRecordBuilder":
         """Sets an array of float32 (ARRAY_OF_FLOAT32)."""
-        return self._set(field_name, _K.ARRAY_OF_FLOAT32, value)
+        return self._set(field_name, _ARRAY_OF_FLOAT32, value)
 
     def set_float64(self, field_name: str, value: float) -> "GenericRecordBuilder":
         """Sets a 64-bit IEEE 754 float (FLOAT64)."""
-        return self._set(field_name, _K.FLOAT64, value)
+        return self._set(field_name, _FLOAT64, value)
 
     def set_array_of_float64(self, field_name: str, value: Optional[List[float]]) -> "GenericRecordBuilder":
         """Sets an array of float64 (ARRAY_OF_FLOAT64)."""
-        return self._set(field_name, _K.ARRAY_OF_FLOAT64, value)
+        return self._set(field_name, _ARRAY_OF_FLOAT64, value)
 
     def set_string(self, field_name: str, value: Optional[str]) -> "GenericRecordBuilder":
         """Sets a UTF-8 string (STRING)."""
-        return self._set(field_name, _K.STRING, value)
+        return self._set(field_name, _STRING, value)
 
     def set_array_of_string(self, field_name: str, value: Optional[List[Optional[str]]]) -> "GenericRecordBuilder":
         """Sets an array of strings (ARRAY_OF_STRING)."""
-        return self._set(field_name, _K.ARRAY_OF_STRING, value)
+        return self._set(field_name, _ARRAY_OF_STRING, value)
 
     def set_decimal(self, field_name: str, value: Optional[decimal.Decimal]) -> "GenericRecordBuilder":
         """Sets an arbitrary-precision decimal (DECIMAL)."""
-        return self._set(field_name, _K.DECIMAL, value)
+        return self._set(field_name, _DECIMAL, value)
 
     def set_array_of_decimal(
         self, field_name: str, value: Optional[List[Optional[decimal.Decimal]]]
     ) -> "GenericRecordBuilder":
         """Sets an array of decimals (ARRAY_OF_DECIMAL)."""
-        return self._set(field_name, _K.ARRAY_OF_DECIMAL, value)
+        return self._set(field_name, _ARRAY_OF_DECIMAL, value)
 
     def set_time(self, field_name: str, value: Optional[datetime.time]) -> "GenericRecordBuilder":
         """Sets a time of day (naive) (TIME)."""
-        return self._set(field_name, _K.TIME, value)
+        return self._set(field_name, _TIME, value)
 
     def set_array_of_time(
         self, field_name: str, value: Optional[List[Optional[datetime.time]]]
     ) -> "GenericRecordBuilder":
         """Sets an array of times (ARRAY_OF_TIME)."""
-        return self._set(field_name, _K.ARRAY_OF_TIME, value)
+        return self._set(field_name, _ARRAY_OF_TIME, value)
 
     def set_date(self, field_name: str, value: Optional[datetime.date]) -> "GenericRecordBuilder":
         """Sets a date (DATE)."""
-        return self._set(field_name, _K.DATE, value)
+        return self._set(field_name, _DATE, value)
 
     def set_array_of_date(
         self, field_name: str, value: Optional[List[Optional[datetime.date]]]
     ) -> "GenericRecordBuilder":
         """Sets an array of dates (ARRAY_OF_DATE)."""
-        return self._set(field_name, _K.ARRAY_OF_DATE, value)
+        return self._set(field_name, _ARRAY_OF_DATE, value)
 
     def set_timestamp(self, field_name: str, value: Optional[datetime.datetime]) -> "GenericRecordBuilder":
         """Sets a naive timestamp (TIMESTAMP)."""
-        return self._set(field_name, _K.TIMESTAMP, value)
+        return self._set(field_name, _TIMESTAMP, value)
 
     def set_array_of_timestamp(
         self, field_name: str, value: Optional[List[Optional[datetime.datetime]]]
     ) -> "GenericRecordBuilder":
         """Sets an array of naive timestamps (ARRAY_OF_TIMESTAMP)."""
-        return self._set(field_name, _K.ARRAY_OF_TIMESTAMP, value)
+        return self._set(field_name, _ARRAY_OF_TIMESTAMP, value)
 
     def set_timestamp_with_timezone(
         self, field_name: str, value: Optional[datetime.datetime]
     ) -> "GenericRecordBuilder":
         """Sets an aware timestamp (TIMESTAMP_WITH_TIMEZONE)."""
-        return self._set(field_name, _K.TIMESTAMP_WITH_TIMEZONE, value)
+        return self._set(field_name, _TIMESTAMP_WITH_TIMEZONE, value)
 
     def set_array_of_timestamp_with_timezone(
         self, field_name: str, value: Optional[List[Optional[datetime.datetime]]]
     ) -> "GenericRecordBuilder":
         """Sets an array of aware timestamps (ARRAY_OF_TIMESTAMP_WITH_TIMEZONE)."""
-        return self._set(field_name, _K.ARRAY_OF_TIMESTAMP_WITH_TIMEZONE, value)
+        return self._set(field_name, _ARRAY_OF_TIMESTAMP_WITH_TIMEZONE, value)
 
     def set_generic_record(self, field_name: str, value: Optional["GenericRecord"]) -> "GenericRecordBuilder":
         """Sets a nested compact object (COMPACT)."""
-        return self._set(field_name, _K.COMPACT, value)
+        return self._set(field_name, _COMPACT, value)
 
     def set_array_of_generic_record(
         self, field_name: str, value: Optional[List[Optional["GenericRecord"]]]
     ) -> "GenericRecordBuilder":
         """Sets an array of nested compact objects of one type (ARRAY_OF_COMPACT)."""
-        return self._set(field_name, _K.ARRAY_OF_COMPACT, value)
+        return self._set(field_name, _ARRAY_OF_COMPACT, value)
 
     def set_nullable_boolean(self, field_name: str, value: Optional[bool]) -> "GenericRecordBuilder":
         """Sets a nullable boolean (NULLABLE_BOOLEAN)."""
-        return self._set(field_name, _K.NULLABLE_BOOLEAN, value)
+        return self._set(field_name, _NULLABLE_BOOLEAN, value)
 
     def set_array_of_nullable_boolean(
         self, field_name: str, value: Optional[List[Optional[bool]]]
     ) -> "GenericRecordBuilder":
         """Sets an array of nullable booleans (ARRAY_OF_NULLABLE_BOOLEAN)."""
-        return self._set(field_name, _K.ARRAY_OF_NULLABLE_BOOLEAN, value)
+        return self._set(field_name, _ARRAY_OF_NULLABLE_BOOLEAN, value)
 
     def set_nullable_int8(self, field_name: str, value: Optional[int]) -> "GenericRecordBuilder":
         """Sets a nullable 8-bit integer (NULLABLE_INT8)."""
-        return self._set(field_name, _K.NULLABLE_INT8, value)
+        return self._set(field_name, _NULLABLE_INT8, value)
 
     def set_array_of_nullable_int8(
         self, field_name: str, value: Optional[List[Optional[int]]]
     ) -> "GenericRecordBuilder":
         """Sets an array of nullable 8-bit integers (ARRAY_OF_NULLABLE_INT8)."""
-        return self._set(field_name, _K.ARRAY_OF_NULLABLE_INT8, value)
+        return self._set(field_name, _ARRAY_OF_NULLABLE_INT8, value)
 
     def set_nullable_int16(self, field_name: str, value: Optional[int]) -> "GenericRecordBuilder":
         """Sets a nullable 16-bit integer (NULLABLE_INT16)."""
-        return self._set(field_name, _K.NULLABLE_INT16, value)
+        return self._set(field_name, _NULLABLE_INT16, value)
 
     def set_array_of_nullable_int16(
         self, field_name: str, value: Optional[List[Optional[int]]]
     ) -> "GenericRecordBuilder":
         """Sets an array of nullable 16-bit integers (ARRAY_OF_NULLABLE_INT16)."""
-        return self._set(field_name, _K.ARRAY_OF_NULLABLE_INT16, value)
+        return self._set(field_name, _ARRAY_OF_NULLABLE_INT16, value)
 
     def set_nullable_int32(self, field_name: str, value: Optional[int]) -> "GenericRecordBuilder":
         """Sets a nullable 32-bit integer (NULLABLE_INT32)."""
-        return self._set(field_name, _K.NULLABLE_INT32, value)
+        return self._set(field_name, _NULLABLE_INT32, value)
 
     def set_array_of_nullable_int32(
         self, field_name: str, value: Optional[List[Optional[int]]]
     ) -> "GenericRecordBuilder":
         """Sets an array of nullable 32-bit integers (ARRAY_OF_NULLABLE_INT32)."""
-        return self._set(field_name, _K.ARRAY_OF_NULLABLE_INT32, value)
+        return self._set(field_name, _ARRAY_OF_NULLABLE_INT32, value)
 
     def set_nullable_int64(self, field_name: str, value: Optional[int]) -> "GenericRecordBuilder":
         """Sets a nullable 64-bit integer (NULLABLE_INT64)."""
-        return self._set(field_name, _K.NULLABLE_INT64, value)
+        return self._set(field_name, _NULLABLE_INT64, value)
 
     def set_array_of_nullable_int64(
         self, field_name: str, value: Optional[List[Optional[int]]]
     ) -> "GenericRecordBuilder":
         """Sets an array of nullable 64-bit integers (ARRAY_OF_NULLABLE_INT64)."""
-        return self._set(field_name, _K.ARRAY_OF_NULLABLE_INT64, value)
+        return self._set(field_name, _ARRAY_OF_NULLABLE_INT64, value)
 
     def set_nullable_float32(self, field_name: str, value: Optional[float]) -> "GenericRecordBuilder":
         """Sets a nullable 32-bit float (NULLABLE_FLOAT32)."""
-        return self._set(field_name, _K.NULLABLE_FLOAT32, value)
+        return self._set(field_name, _NULLABLE_FLOAT32, value)
 
     def set_array_of_nullable_float32(
         self, field_name: str, value: Optional[List[Optional[float]]]
     ) -> "GenericRecordBuilder":
         """Sets an array of nullable 32-bit floats (ARRAY_OF_NULLABLE_FLOAT32)."""
-        return self._set(field_name, _K.ARRAY_OF_NULLABLE_FLOAT32, value)
+        return self._set(field_name, _ARRAY_OF_NULLABLE_FLOAT32, value)
 
     def set_nullable_float64(self, field_name: str, value: Optional[float]) -> "GenericRecordBuilder":
         """Sets a nullable 64-bit float (NULLABLE_FLOAT64)."""
-        return self._set(field_name, _K.NULLABLE_FLOAT64, value)
+        return self._set(field_name, _NULLABLE_FLOAT64, value)
 
     def set_array_of_nullable_float64(
         self, field_name: str, value: Optional[List[Optional[float]]]
     ) -> "GenericRecordBuilder":
         """Sets an array of nullable 64-bit floats (ARRAY_OF_NULLABLE_FLOAT64)."""
-        return self._set(field_name, _K.ARRAY_OF_NULLABLE_FLOAT64, value)
+        return self._set(field_name, _ARRAY_OF_NULLABLE_FLOAT64, value)
 
     def build(self) -> GenericRecord:
         """The record.
