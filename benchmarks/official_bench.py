@@ -1,7 +1,7 @@
 """The official hazelcast-python-client 5.7.0 on the Person benchmark (run ONLY with .venv-official's interpreter).
 
-Prints one JSON object: per-call timings of to_data, to_object and the round trip, and the Data bytes. Uses
-``timing.py``, the same method as ``compact_report.py`` uses for our backends and msgpack.
+Serves timing rounds to ``compact_report.py`` (which interleaves them with the rounds of the other contenders),
+using ``timing.py``, the same code that times our backends and msgpack.
 """
 
 import json
@@ -72,7 +72,9 @@ class PersonSerializer(CompactSerializer):
 
 
 def main():
-    rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 25
+    """Without arguments: serve timing rounds. Reads lines ``<operation>`` from stdin (to_data, to_object or
+    round_trip), answers each with the per-call seconds of one round; the first line written is the JSON header
+    (the Data bytes and the calls per round)."""
     config = Config()
     config.compact_serializers = [PersonSerializer(), AddressSerializer()]
     service = SerializationServiceV1(config)
@@ -85,14 +87,16 @@ def main():
             service.compact_stream_serializer.register_schema_to_type(e.schema, e.clazz)
     back = service.to_object(data)
     assert (back.name, back.address.zip_code, back.nums) == (obj.name, 10115, obj.nums)
-    out = {
-        "to_data": timing.measure(lambda: service.to_data(obj), rounds),
-        "to_object": timing.measure(lambda: service.to_object(data), rounds),
-        "round_trip": timing.measure(lambda: service.to_object(service.to_data(obj)), rounds),
-        "bytes": bytes(data.buffer).hex(),
-        "version": "5.7.0",
+    operations = {
+        "to_data": lambda: service.to_data(obj),
+        "to_object": lambda: service.to_object(data),
+        "round_trip": lambda: service.to_object(service.to_data(obj)),
     }
-    json.dump(out, sys.stdout)
+    numbers = {name: timing.calibrate(fn) for name, fn in operations.items()}
+    print(json.dumps({"bytes": bytes(data.buffer).hex(), "numbers": numbers, "version": "5.7.0"}), flush=True)
+    for line in sys.stdin:
+        name = line.strip()
+        print(repr(timing.run_round(operations[name], numbers[name])), flush=True)
 
 
 if __name__ == "__main__":

@@ -30,6 +30,8 @@ from hazelcast.serialization import (
 )
 from tests.official import corpus
 
+pytestmark = pytest.mark.official_client
+
 ROOT = Path(__file__).resolve().parent.parent
 OFFICIAL_PYTHON = ROOT / ".venv-official" / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
 DRIVER = ROOT / "tests" / "official" / "driver.py"
