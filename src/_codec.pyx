@@ -1734,7 +1734,7 @@ cdef dict _dict_template(object target, tuple keys, bint fast_new):
         template = PyObject_GenericGetDict(probe, NULL)
         if type(template) is dict and list(template) == list(keys):
             return template
-    return dict.fromkeys(keys)  # e.g. the class's instances were given their attributes in another order
+    return dict.fromkeys(keys)  # duplicate keys, or instance dicts that do not keep the order attributes were set
 
 
 cdef ReadPlan _nested_plan(ReadPlan plan, int64_t schema_id):

@@ -17,7 +17,7 @@ from types import ModuleType
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import pytest
-from hypothesis import HealthCheck, assume, example, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from hazelcast.errors import HazelcastSerializationError as HSE
@@ -926,3 +926,65 @@ def test_objects_read_in_setattr_mode_keep_the_plan_order(codec_pair):
         return list(vars(back).items()), back == obj
 
     assert both(codec_pair, read) == ("ok", [[["a", 7], ["b", "seven"]], True])
+
+
+def test_data_codec_with_a_data_class_without_slots(codec_pair):
+    schema = Schema("dcs", [("v", K.STRING)])
+
+    def run(codec: ModuleType) -> Any:
+        write = {Plain: codec.WritePlan(schema.schema_id, 0, 1, schema.plan_fields(["v"]))}
+        read = {schema.schema_id: codec.ReadPlan(0, 1, schema.plan_fields())}
+        fast = codec.DataCodec(write, read, read.get, WithClassDefault, None, None)
+        obj = Plain()
+        obj.v = "x"
+        data = fast.to_data(obj)
+        return type(data).__name__, fast.to_object(data)
+
+    assert both(codec_pair, run) == ("ok", ["WithClassDefault", ["x"]])
+
+
+class WithProperty:
+    @property
+    def a(self) -> Any:
+        return self._a
+
+    @a.setter
+    def a(self, value: Any) -> None:
+        self._a = ("set", value)
+
+
+def test_setattr_mode_with_descriptors_and_duplicate_keys(codec_pair):
+    schema = Schema("sd", [("a", K.INT32), ("b", K.STRING)])
+
+    def read(codec: ModuleType, target: type, keys: List[str]) -> Any:
+        fields = schema.plan_fields(keys)
+        obj = Plain()
+        obj.a, obj.b = 3, "three"
+        data = codec.WritePlan(schema.schema_id, 4, 1, schema.plan_fields(["a", "b"])).to_data(obj)
+        back = codec.decode_compact_data(data, {schema.schema_id: codec.ReadPlan(4, 1, fields, mode=1,
+                                                                                 target=target)}, None)
+        return vars(back)
+
+    assert both(codec_pair, lambda c: read(c, WithProperty, ["a", "b"])) == ("ok", {"_a": ["set", 3], "b": "three"})
+    assert both(codec_pair, lambda c: read(c, Plain, ["x", "x"])) == ("ok", {"x": "three"})
+
+
+def test_temporal_write_errors(codec_pair):
+    aware = datetime.datetime(2020, 1, 1, tzinfo=datetime.timezone.utc)
+    cases = [(K.TIMESTAMP_WITH_TIMEZONE, datetime.datetime(2020, 1, 1)),
+             (K.TIMESTAMP_WITH_TIMEZONE, datetime.datetime(2020, 1, 1, tzinfo=datetime.timezone(
+                 datetime.timedelta(seconds=1, microseconds=1)))),
+             (K.TIME, datetime.time(1, tzinfo=datetime.timezone.utc)), (K.TIMESTAMP, aware),
+             (K.INT32, None)]
+    for kind, value in cases:
+        schema = Schema("tw", [("a", kind)])
+
+        def write(codec: ModuleType) -> Any:
+            plan = codec.WritePlan(schema.schema_id, schema.fix_sized_fields_length, schema.var_sized_field_count,
+                                   schema.plan_fields(["a"]))
+            obj = Plain()
+            obj.a = value
+            fast = codec.DataCodec({Plain: plan}, {}, None, DataLike, None, None)
+            return [outcome(lambda: plan.to_data(obj)), outcome(lambda: fast.to_data(obj))]
+
+        assert both(codec_pair, write) == ("ok", [["error", "HazelcastSerializationError"]] * 2), (kind, value)

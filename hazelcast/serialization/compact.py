@@ -51,13 +51,12 @@ import enum
 import inspect
 import typing
 from types import ModuleType
-from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple, Type, Union
+from typing import Any, Callable, Dict, Iterable, List, Optional, Protocol, Sequence, Tuple, Union, runtime_checkable
 
 from hazelcast import _backend
 from hazelcast.errors import HazelcastSerializationError
 from hazelcast.serialization.api import CompactReader, CompactSerializer, CompactWriter, FieldKind
 
-from typing import Protocol, runtime_checkable
 
 __all__ = [
     "CompactReader",
