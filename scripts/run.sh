@@ -17,3 +17,7 @@ fi
 echo
 echo "== benchmarks (compiled vs pure, one run)"
 .venv/bin/python benchmarks/report.py
+echo
+echo "== compact Person: compiled, pure, the official client 5.7.0 and msgpack (one run)"
+scripts/setup_official_client.sh
+.venv/bin/python benchmarks/compact_report.py
