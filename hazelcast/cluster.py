@@ -108,7 +108,8 @@ class ClusterService:
             return
         if self._first_view is None:
             self._first_view = asyncio.Event()
-        await asyncio.wait_for(self._first_view.wait(), timeout)
+        async with asyncio.timeout(timeout):
+            await self._first_view.wait()
 
     def _fire(self, which: int, event: MembershipEvent) -> None:
         for callbacks in list(self._listeners.values()):

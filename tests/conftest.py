@@ -117,3 +117,59 @@ def serialization(codec):
         return SerializationService(list(serializers), codec=codec, **options)
 
     return make
+
+
+# -- diagnostics for a hung test: `kill -USR1 <pytest pid>` prints every asyncio task's stack -----------------------
+
+def _dump_asyncio_tasks(signum, frame) -> None:  # pragma: no cover - a debugging aid
+    import asyncio
+    import sys
+    import traceback
+
+    print("\n==== SIGUSR1: asyncio tasks ====", file=sys.stderr)
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        loop = None
+    tasks = asyncio.all_tasks(loop) if loop is not None else set()
+    for task in tasks:
+        print(f"-- {task!r}", file=sys.stderr)
+        task.print_stack(file=sys.stderr)
+    print("==== main thread ====", file=sys.stderr)
+    traceback.print_stack(frame, file=sys.stderr)
+    sys.stderr.flush()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    import signal
+
+    if hasattr(signal, "SIGUSR1"):
+        signal.signal(signal.SIGUSR1, _dump_asyncio_tasks)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_timeout_set_timer(item: pytest.Item, settings) -> object:  # pragma: no cover - a debugging aid
+    """pytest-timeout's signal method, plus a dump of every asyncio task's stack before the test is failed, so a
+    hang in CI says where it hangs."""
+    import signal
+
+    if settings.method != "signal" or not hasattr(signal, "SIGALRM"):
+        return None
+
+    def handler(signum, frame):
+        _dump_asyncio_tasks(signum, frame)
+        pytest.fail(f"Timeout >{settings.timeout}s", pytrace=False)
+
+    signal.signal(signal.SIGALRM, handler)
+    signal.setitimer(signal.ITIMER_REAL, settings.timeout)
+    return True
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_timeout_cancel_timer(item: pytest.Item) -> object:  # pragma: no cover
+    import signal
+
+    if hasattr(signal, "SIGALRM"):
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, signal.SIG_DFL)
+    return True

@@ -622,10 +622,9 @@ async def test_closed_right_after_the_preamble():
 
         class CloseSoon(SocketInterceptor):
             def on_connect(self, connection):
-                # runs before the connect task resumes: the connection is closed when connect() looks again
-                asyncio.get_running_loop().call_soon(
-                    lambda: holder.setdefault("t", asyncio.ensure_future(connection.close("raced", None)))
-                )
+                # the close task's first step is scheduled before connect() resumes: the connection is closed
+                # (after the preamble was written) when connect() looks again
+                holder["t"] = asyncio.get_running_loop().create_task(connection.close("raced", None))
 
         c = Connection(server.address, Recorder(), options=ConnectionOptions(interceptor=CloseSoon()))
         with pytest.raises(HazelcastIOError, match="closed while connecting: raced"):

@@ -93,17 +93,17 @@ def test_required_extensions_make_a_compiler_failure_fatal(dists, tmp_path):
 
 
 @pytest.mark.parametrize("platform,expected", [
-    ("linux", {"cp310-manylinux_x86_64", "cp314-manylinux_aarch64", "cp311-musllinux_x86_64",
+    ("linux", {"cp311-manylinux_x86_64", "cp314-manylinux_aarch64", "cp311-musllinux_x86_64",
                "cp313-musllinux_aarch64"}),
-    ("macos", {"cp310-macosx_x86_64", "cp314-macosx_arm64"}),
-    ("windows", {"cp310-win_amd64", "cp314-win_amd64"}),
+    ("macos", {"cp311-macosx_x86_64", "cp314-macosx_arm64"}),
+    ("windows", {"cp311-win_amd64", "cp314-win_amd64"}),
 ])
 def test_cibuildwheel_build_identifiers(platform, expected):
     cibuildwheel = Path(sys.executable).parent / "cibuildwheel"
     r = _run([str(cibuildwheel), "--print-build-identifiers", "--platform", platform], cwd=ROOT, env=_clean_env())
     identifiers = set(r.stdout.split())
     assert expected <= identifiers
-    assert not any(i.startswith(("pp", "cp39", "cp38")) for i in identifiers)
+    assert not any(i.startswith(("pp", "cp310", "cp39", "cp38")) for i in identifiers)
 
 
 def test_installed_wheel_passes_the_cibuildwheel_test_command(dists, tmp_path):

@@ -210,8 +210,9 @@ class Connection(asyncio.BufferedProtocol):
         timeout = self.options.connect_timeout or None
         self._open_task = self._loop.create_task(self._open())
         try:
-            await asyncio.wait_for(self._open_task, timeout)
-        except asyncio.TimeoutError:
+            async with asyncio.timeout(timeout):
+                await self._open_task
+        except TimeoutError:
             error: BaseException = HazelcastIOError(f"connecting to {self.remote_address} timed out after {timeout} s")
             await self.close("Connect timed out", error)
             raise error from None
@@ -434,8 +435,9 @@ class Connection(asyncio.BufferedProtocol):
                 transport.close()
                 assert self._lost is not None
                 try:
-                    await asyncio.wait_for(asyncio.shield(self._lost), CLOSE_GRACE)
-                except asyncio.TimeoutError:
+                    async with asyncio.timeout(CLOSE_GRACE):
+                        await asyncio.shield(self._lost)
+                except TimeoutError:
                     transport.abort()
                     await self._lost
             self._transport = None

@@ -356,7 +356,8 @@ class ConnectionManager:
         waiter = connection.expect_handshake_response()
         if not connection.send_sync(request):
             raise TargetDisconnectedError(f"{connection!r} closed before authentication")
-        message = await asyncio.wait_for(waiter, config.heartbeat_timeout)
+        async with asyncio.timeout(config.heartbeat_timeout):
+            message = await waiter
         if message.message_type == ERROR_MESSAGE_TYPE:
             raise decode_error_response(message)
         response = decode_authentication_response(message)
@@ -471,8 +472,9 @@ class ConnectionManager:
             if self._state is ClientConnectionState.CONNECTED:
                 self._connect_to_all_members()
             try:
-                await asyncio.wait_for(self._wake.wait(), CONNECT_ALL_PERIOD)
-            except asyncio.TimeoutError:
+                async with asyncio.timeout(CONNECT_ALL_PERIOD):
+                    await self._wake.wait()
+            except TimeoutError:
                 pass
 
     def _connect_to_all_members(self) -> None:

@@ -97,7 +97,8 @@ class DirectInvoker:
             del self._table[correlation_id]
             raise TargetDisconnectedError(f"{connection!r} is not alive")
         try:
-            return await asyncio.wait_for(waiter, timeout)
+            async with asyncio.timeout(timeout):
+                return await waiter
         except BaseException:
             self.forget(correlation_id)
             raise

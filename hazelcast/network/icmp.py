@@ -391,8 +391,9 @@ class IcmpPinger:
                 _logger.debug("cannot send an ICMP echo request to %s: %s", host, e)
                 return False
             try:
-                return await asyncio.wait_for(future, timeout)
-            except asyncio.TimeoutError:
+                async with asyncio.timeout(timeout):
+                    return await future
+            except TimeoutError:
                 return False
         finally:
             echo.outstanding.pop(sequence, None)  # the sequence is ours until then: allocation skips taken ones
