@@ -147,7 +147,7 @@ def pytest_configure(config: pytest.Config) -> None:
         signal.signal(signal.SIGUSR1, _dump_asyncio_tasks)
 
 
-@pytest.hookimpl(tryfirst=True)
+@pytest.hookimpl(tryfirst=True, optionalhook=True)
 def pytest_timeout_set_timer(item: pytest.Item, settings) -> object:  # pragma: no cover - a debugging aid
     """pytest-timeout's signal method, plus a dump of every asyncio task's stack before the test is failed, so a
     hang in CI says where it hangs."""
@@ -165,7 +165,7 @@ def pytest_timeout_set_timer(item: pytest.Item, settings) -> object:  # pragma: 
     return True
 
 
-@pytest.hookimpl(tryfirst=True)
+@pytest.hookimpl(tryfirst=True, optionalhook=True)
 def pytest_timeout_cancel_timer(item: pytest.Item) -> object:  # pragma: no cover
     import signal
 

@@ -28,7 +28,7 @@ from hazelcast.serialization import (
     Schema,
     SerializationService,
 )
-from tests.official import corpus
+from official import corpus  # tests/ is on sys.path (rootdir conftest, no tests/__init__.py)
 
 pytestmark = pytest.mark.official_client
 
