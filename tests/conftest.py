@@ -106,3 +106,14 @@ def cluster_factory() -> Iterator[Callable[..., HazelcastCluster]]:
     yield make
     for cluster in made:
         cluster.shutdown()
+
+
+@pytest.fixture
+def serialization(codec):
+    """A factory of ``SerializationService`` objects on the backend of the ``codec`` fixture."""
+    from hazelcast.serialization import SerializationService
+
+    def make(*serializers, **options):
+        return SerializationService(list(serializers), codec=codec, **options)
+
+    return make
