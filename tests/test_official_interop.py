@@ -28,7 +28,7 @@ from hazelcast.serialization import (
     Schema,
     SerializationService,
 )
-from tests.official import corpus
+from official import corpus  # tests/ is on sys.path (rootdir conftest, no tests/__init__.py)
 
 ROOT = Path(__file__).resolve().parent.parent
 OFFICIAL_PYTHON = ROOT / ".venv-official" / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
