@@ -66,22 +66,21 @@ import uuid
 from dataclasses import dataclass
 from typing import Any, Callable, Deque, Dict, Optional, Protocol, Sequence, Set
 
+from hazelcast.config import Config
 from hazelcast.errors import (
     ClientNotActiveError,
-    HazelcastInstanceNotActiveError,
     HazelcastIOError,
     IndeterminateOperationStateError,
     InvalidConfigurationError,
     OperationTimeoutError,
     ProtocolError,
-    RemoteError,
-    RetryableHazelcastError,
     TargetDisconnectedError,
     TargetNotMemberError,
     is_retryable_error,
 )
-from hazelcast.protocol import BACKUP_AWARE_FLAG, BACKUP_EVENT_FLAG, IS_EVENT_FLAG, ClientMessage, read_int32
+from hazelcast.protocol import BACKUP_AWARE_FLAG, BACKUP_EVENT_FLAG, IS_EVENT_FLAG, ClientMessage
 from hazelcast.protocol.codecs.backup import decode_backup_event
+from hazelcast.protocol.errors import ERROR_MESSAGE_TYPE, decode_error_response
 
 _logger = logging.getLogger(__name__)
 
@@ -90,7 +89,6 @@ __all__ = [
     "ConnectionRegistry",
     "EventHandler",
     "Invocation",
-    "InvocationConfig",
     "InvocationService",
     "MAX_FAST_INVOCATION_COUNT",
     "PartitionTable",
@@ -99,9 +97,6 @@ __all__ = [
 
 MAX_FAST_INVOCATION_COUNT = 5
 """As in Java: after fewer than this many attempts, a failed invocation is retried at once."""
-
-ERROR_MESSAGE_TYPE = 0
-"""Message type of an error response (§3)."""
 
 _EVENT_FLAGS = IS_EVENT_FLAG | BACKUP_EVENT_FLAG
 
@@ -166,48 +161,8 @@ class PartitionTable(Protocol):
 # -- configuration -------------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class InvocationConfig:
-    """Invocation options, named as in the official Hazelcast Python client (durations in seconds).
-
-    To be merged into :mod:`hazelcast.config`; bad values raise
-    :class:`~hazelcast.errors.InvalidConfigurationError`.
-    """
-
-    invocation_timeout: float = 120.0
-    """Deadline of an invocation, from the call until the result, retries included; ``math.inf`` disables it."""
-    invocation_retry_pause: float = 1.0
-    """Upper bound of the pause between retries (Java's progressive pacing reaches it after ~15 attempts)."""
-    redo_operation: bool = False
-    """Retry non-idempotent requests after their connection closed (they may then run twice)."""
-    max_concurrent_invocations: int = 65536
-    """Invocations in flight at once; further calls wait for a slot."""
-    backup_ack_to_client_enabled: bool = True
-    """In smart routing, receive backup acks directly (the member answers before its backups are done)."""
-    operation_backup_timeout: float = 5.0
-    """How long to wait for missing backup acks after the response."""
-    fail_on_indeterminate_operation_state: bool = False
-    """When backup acks are missing: fail with IndeterminateOperationStateError instead of completing."""
-
-    def __post_init__(self) -> None:
-        _positive("invocation_timeout", self.invocation_timeout, allow_inf=True)
-        _positive("invocation_retry_pause", self.invocation_retry_pause)
-        _positive("operation_backup_timeout", self.operation_backup_timeout)
-        limit = self.max_concurrent_invocations
-        if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
-            raise InvalidConfigurationError(f"max_concurrent_invocations must be an int >= 1, got {limit!r}")
-        for name in ("redo_operation", "backup_ack_to_client_enabled", "fail_on_indeterminate_operation_state"):
-            if not isinstance(getattr(self, name), bool):
-                raise InvalidConfigurationError(f"{name} must be a bool, got {getattr(self, name)!r}")
-
-
-def _positive(name: str, value: Any, allow_inf: bool = False) -> None:
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, (int, float))
-        or not value > 0
-        or (math.isinf(value) and not allow_inf)
-    ):
+def _positive(name: str, value: Any) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0 or math.isinf(value):
         raise InvalidConfigurationError(f"{name} must be a positive number of seconds, got {value!r}")
 
 
@@ -224,39 +179,6 @@ def retry_delay(invoke_count: int, retry_pause: float) -> float:
     if shift > 40:
         return retry_pause
     return min((1 << shift) / 1000.0, retry_pause)
-
-
-# -- error responses -----------------------------------------------------------------------------------------------
-
-# SEAM: replaced by hazelcast.protocol.errors.decode_error_response (the network layer's full error codec and
-# hierarchy) at merge. Until then: the first ErrorHolder only, mapped onto the few classes the retry rules need.
-_RETRYABLE_CODES = frozenset({8, 33, 39, 46, 47, 62, 82, 90})
-_ERROR_CLASSES: Dict[int, type] = {
-    19: HazelcastInstanceNotActiveError,
-    38: OperationTimeoutError,
-    52: TargetDisconnectedError,
-    53: TargetNotMemberError,
-    80: IndeterminateOperationStateError,
-}
-
-
-def _decode_error(message: ClientMessage) -> BaseException:
-    """The exception of an error response (message type 0): ``List<ErrorHolder>`` after the initial frame.
-
-    Raises :class:`~hazelcast.errors.ProtocolError` if the frames are not an error holder list.
-    """
-    message.next_frame()  # the response header
-    message.read_begin()  # List<ErrorHolder>
-    message.read_begin()  # ErrorHolder 0
-    code = read_int32(message.next_frame().content, 0)
-    class_name = message.read_string()
-    text = message.read_nullable_string()
-    cls = _ERROR_CLASSES.get(code) or (RetryableHazelcastError if code in _RETRYABLE_CODES else RemoteError)
-    error = cls(f"{class_name}: {text}" if text is not None else class_name)
-    error.error_code = code
-    error.class_name = class_name
-    error.server_message = text
-    return error
 
 
 # -- invocations ---------------------------------------------------------------------------------------------------
@@ -439,7 +361,10 @@ class _TimerWheel:
 class InvocationService:
     """Sends requests and matches their responses, events and backup acks (see the module docstring).
 
-    ``registry`` is the connection manager, ``partitions`` the partition table. ``smart_routing`` is True for
+    ``registry`` is the connection manager, ``partitions`` the partition table, ``config`` the client
+    :class:`~hazelcast.config.Config` (its invocation options: ``invocation_timeout``, ``invocation_retry_pause``,
+    ``redo_operation``, ``max_concurrent_invocations``, ``backup_ack_to_client_enabled``,
+    ``operation_backup_timeout``, ``fail_on_indeterminate_operation_state``). ``smart_routing`` is True for
     ALL_MEMBERS routing. ``correlation_ids`` returns a new correlation id per call; pass the source shared with the
     network layer's own requests so ids never collide (default: 1, 2, 3, ...). ``urgent_check(invocation)`` runs
     before every attempt of an urgent invocation and may raise a retryable error to hold it back (schema
@@ -450,7 +375,7 @@ class InvocationService:
         self,
         registry: ConnectionRegistry,
         partitions: PartitionTable,
-        config: Optional[InvocationConfig] = None,
+        config: Optional[Config] = None,
         *,
         smart_routing: bool = True,
         correlation_ids: Optional[Callable[[], int]] = None,
@@ -458,11 +383,12 @@ class InvocationService:
         timer_resolution: float = 0.01,
     ) -> None:
         _positive("timer_resolution", timer_resolution)
-        self.config = config or InvocationConfig()
+        self.config = config or Config()
         self._registry = registry
         self._partitions = partitions
         self._smart = smart_routing
         self._backup_acks = smart_routing and self.config.backup_ack_to_client_enabled
+        self._backup_aware = self._backup_acks  # requests carry BACKUP_AWARE_FLAG (see backup_listener_ready)
         self._next_id = correlation_ids or itertools.count(1).__next__
         self._urgent_check = urgent_check
         self._timer_resolution = timer_resolution
@@ -494,6 +420,21 @@ class InvocationService:
         """Whether requests are BACKUP_AWARE and the local backup listener must be registered on every
         connection (smart routing and ``backup_ack_to_client_enabled``)."""
         return self._backup_acks
+
+    @property
+    def backup_listener_ready(self) -> bool:
+        """Whether requests carry ``BACKUP_AWARE_FLAG`` now (only when :attr:`backup_acks_enabled`).
+
+        The backup replica sends the ack through the local backup listener this client registered on that member;
+        without one the ack is lost and the invocation waits ``operation_backup_timeout``. So the listener service
+        sets this to False while some member has no connection with the backup listener registered on it (a new
+        connection, a member that just joined): requests then go without the flag and the member answers after its
+        backups, as to a client without backup acks. True by default."""
+        return self._backup_aware
+
+    @backup_listener_ready.setter
+    def backup_listener_ready(self, ready: bool) -> None:
+        self._backup_aware = self._backup_acks and bool(ready)
 
     @property
     def in_flight(self) -> int:
@@ -632,7 +573,7 @@ class InvocationService:
         request = invocation.request
         if invocation.partition_id != -1:
             request.partition_id = invocation.partition_id
-        if self._backup_acks:
+        if self._backup_aware:
             request.flags = request.flags | BACKUP_AWARE_FLAG
         invocation.correlation_id = correlation_id = self._next_id()
         request.correlation_id = correlation_id
@@ -859,7 +800,7 @@ class InvocationService:
             return
         if message_type == ERROR_MESSAGE_TYPE:
             try:
-                error = _decode_error(message)
+                error = decode_error_response(message)
             except ProtocolError as malformed:
                 error = malformed
             self._on_error(invocation, error)

@@ -41,10 +41,10 @@ from hazelcast.errors import (
     TargetDisconnectedError,
     TargetNotMemberError,
 )
+from hazelcast.config import Config
 from hazelcast.invocation import (
     MAX_FAST_INVOCATION_COUNT,
     Invocation,
-    InvocationConfig,
     InvocationService,
     _TimerWheel,
     retry_delay,
@@ -60,7 +60,7 @@ class Env:
         self.framing = framing
         self.registry = registry or FakeRegistry(framing)
         self.partitions = FakePartitions()
-        config = kwargs.pop("config", None) or InvocationConfig(**kwargs.pop("options", {}))
+        config = kwargs.pop("config", None) or Config(**kwargs.pop("options", {}))
         self.service = InvocationService(self.registry, self.partitions, config, smart_routing=smart, **kwargs)
 
     @classmethod
@@ -91,12 +91,12 @@ def now() -> float:
 
 
 def test_config_defaults_match_the_official_client() -> None:
-    c = InvocationConfig()
+    c = Config()
     assert (c.invocation_timeout, c.invocation_retry_pause, c.redo_operation) == (120.0, 1.0, False)
     assert (c.backup_ack_to_client_enabled, c.operation_backup_timeout) == (True, 5.0)
     assert c.fail_on_indeterminate_operation_state is False
     assert c.max_concurrent_invocations == 65536
-    assert InvocationConfig(invocation_timeout=math.inf).invocation_timeout == math.inf
+    assert Config(invocation_timeout=math.inf).invocation_timeout == math.inf
 
 
 @pytest.mark.parametrize(
@@ -120,7 +120,7 @@ def test_config_defaults_match_the_official_client() -> None:
 )
 def test_bad_config_values_raise_invalid_configuration(options: Any) -> None:
     with pytest.raises(InvalidConfigurationError, match=next(iter(options))):
-        InvocationConfig(**options)
+        Config(**options)
 
 
 def test_bad_timer_resolution_is_rejected(framing: Any) -> None:
