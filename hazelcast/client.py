@@ -103,7 +103,6 @@ class HazelcastClient:
             config,
             cluster_service=self._cluster,
             partition_service=self._partitions,
-            message_handler=lambda connection, message: handle_message(connection, message),
             correlation_id_source=correlation_ids,
             listener_registrar=registrar,
             client_uuid=self._client_uuid,
@@ -121,7 +120,7 @@ class HazelcastClient:
                 lambda: self._manager.initialized_on_cluster, lambda: bool(self._schema_service.schemas())
             ),
         )
-        handle_message = self._invocations.handle_message
+        self._manager.direct_invoker.fallback = self._invocations.handle_message  # every inbound message
         registrar.invocations = self._invocations
         self._schema_service = SchemaService(
             ClusterSchemaReplicator(self._invocations, self._member_uuids, config.invocation_retry_pause)

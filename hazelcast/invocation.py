@@ -58,7 +58,9 @@ with the response anyway, or fails with ``IndeterminateOperationStateError`` if
 from __future__ import annotations
 
 import asyncio
+import asyncio.base_events
 import collections
+import functools
 import itertools
 import logging
 import math
@@ -153,7 +155,11 @@ class ConnectionRegistry(Protocol):
 
 
 class PartitionTable(Protocol):
-    """The partition owner lookup (``hazelcast.partition.PartitionService`` has it)."""
+    """The partition owner lookup (``hazelcast.partition.PartitionService`` has it).
+
+    A table that also has an int attribute ``epoch``, changed whenever owners change, lets the service cache the
+    partition -> connection routes (dropped on a new epoch and on every connection added or closed).
+    """
 
     def get_partition_owner(self, partition_id: int) -> Optional[uuid.UUID]: ...  # pragma: no cover
 
@@ -190,7 +196,7 @@ class Invocation:
     Created by :meth:`InvocationService.invoke`; the service changes it, others read it. ``request`` is the message
     of the current attempt (each retry sends a copy with a new ``correlation_id``). ``sent_connection`` is the
     connection the current attempt waits on (``None`` between attempts and once the response is in).
-    ``sent_time`` / ``start_time`` / ``deadline`` are ``loop.time()`` values; ``deadline`` is ``math.inf`` without a
+    ``start_time`` / ``deadline`` are ``loop.time()`` values; ``deadline`` is ``math.inf`` without a
     timeout. ``pending_response`` holds a response waiting for backup acks.
     """
 
@@ -206,7 +212,6 @@ class Invocation:
         "correlation_id",
         "sent_connection",
         "start_time",
-        "sent_time",
         "deadline",
         "invoke_count",
         "last_error",
@@ -226,7 +231,6 @@ class Invocation:
         future: "asyncio.Future[ClientMessage]",
         start_time: float,
         timeout: float,
-        *,
         partition_id: int = -1,
         member_uuid: Optional[uuid.UUID] = None,
         connection: Optional[Connection] = None,
@@ -244,7 +248,6 @@ class Invocation:
         self.correlation_id = -1
         self.sent_connection: Optional[Connection] = None
         self.start_time = start_time
-        self.sent_time = -1.0
         self.deadline = start_time + timeout
         self.invoke_count = 0
         self.last_error: Optional[BaseException] = None
@@ -393,12 +396,17 @@ class InvocationService:
         self._urgent_check = urgent_check
         self._timer_resolution = timer_resolution
         self._max_in_flight = self.config.max_concurrent_invocations
+        self._timeout = self.config.invocation_timeout
+        self._routes_epoch: Any = None
+        self._routes: Dict[int, Connection] = {}
+        self._cache_routes = isinstance(getattr(partitions, "epoch", None), int)
         self._pending: Dict[int, Invocation] = {}
         self._retrying: Set[Invocation] = set()
         self._event_handlers: Dict[Any, Dict[int, EventHandler]] = {}
         self._in_flight = 0
         self._slot_waiters: Deque["asyncio.Future[None]"] = collections.deque()
         self._loop: Optional[asyncio.AbstractEventLoop] = None
+        self._new_future: Callable[[], "asyncio.Future[Any]"] = lambda: asyncio.get_running_loop().create_future()
         self._wheel: Optional[_TimerWheel] = None
         self._running = False
         self._shut_down = False
@@ -464,10 +472,14 @@ class InvocationService:
             raise ClientNotActiveError("the invocation service is shut down")
         if self._running:
             return
-        self._loop = asyncio.get_running_loop()
+        self._loop = loop = asyncio.get_running_loop()
+        if type(loop).create_future is asyncio.base_events.BaseEventLoop.create_future:
+            self._new_future = functools.partial(asyncio.Future, loop=loop)  # no Python frame per future
+        else:
+            self._new_future = loop.create_future
         self._wheel = _TimerWheel(self._loop, self._timer_resolution, self._on_timer)
         self._running = True
-        self._registry.add_connection_listener(None, self.on_connection_closed)
+        self._registry.add_connection_listener(self._on_connection_added, self.on_connection_closed)
 
     async def shutdown(self) -> None:
         """Fail every unfinished invocation and every caller waiting for a slot with
@@ -523,7 +535,7 @@ class InvocationService:
         if member_uuid is not None and connection is not None:
             raise ValueError("member_uuid and connection cannot be combined")
         if timeout is None:
-            timeout = self.config.invocation_timeout
+            timeout = self._timeout
         else:
             _check_timeout(timeout)
         loop = self._loop
@@ -537,29 +549,52 @@ class InvocationService:
                 if not self._running:
                     self._release_slot()
                     raise ClientNotActiveError("the invocation service is shut down")
-        future = loop.create_future()
-        invocation = Invocation(
-            request,
-            future,
-            start,
-            timeout,
-            partition_id=partition_id,
-            member_uuid=member_uuid,
-            connection=connection,
-            urgent=urgent,
-            event_handler=event_handler,
-        )
+        future = self._new_future()
+        invocation = Invocation(request, future, start, timeout, partition_id, member_uuid, connection, urgent,
+                                event_handler)
         invocation._holds_slot = not urgent
-        try:
-            self._start(invocation)
-        except BaseException:
-            self._finish(invocation)
-            raise
+        self._launch(invocation)
         try:
             return await future
         except asyncio.CancelledError:
             if self._finish(invocation):
                 self._detach(invocation)
+            raise
+
+    async def invoke_on_partition(self, request: ClientMessage, partition_id: int) -> ClientMessage:
+        """``invoke(request, partition_id=partition_id)``: the lean path of keyed operations (no argument
+        parsing; the same behaviour)."""
+        if not self._running or partition_id < 0 or self._in_flight >= self._max_in_flight or self._slot_waiters:
+            return await self.invoke(request, partition_id=partition_id)
+        self._in_flight += 1
+        future = self._new_future()
+        invocation = Invocation(request, future, self._loop.time(), self._timeout, partition_id)  # type: ignore
+        invocation._holds_slot = True
+        self._launch(invocation)
+        try:
+            return await future
+        except asyncio.CancelledError:
+            if self._finish(invocation):
+                self._detach(invocation)
+            raise
+
+    def _launch(self, invocation: Invocation) -> None:
+        """First attempt of a new invocation: header fields, correlation id, deadline timer, send."""
+        try:
+            request = invocation.request
+            if invocation.partition_id != -1:
+                request.partition_id = invocation.partition_id
+            if self._backup_aware:
+                request.flags = request.flags | BACKUP_AWARE_FLAG
+            invocation.correlation_id = correlation_id = self._next_id()
+            request.correlation_id = correlation_id
+            deadline = invocation.deadline
+            if deadline != math.inf:  # _TimerWheel.schedule, inlined for a new invocation
+                invocation._timer_at = deadline
+                self._wheel._add(invocation, math.ceil(deadline / self._timer_resolution))  # type: ignore
+            self._send_attempt(invocation)
+        except BaseException:
+            self._finish(invocation)
             raise
 
     async def register_on_connection(
@@ -568,18 +603,6 @@ class InvocationService:
         """Register a listener on one connection: an urgent invocation bound to ``connection`` whose events go to
         ``event_handler(connection, event)``. Returns the response. (The network layer's ``ListenerRegistrar``.)"""
         return await self.invoke(request, connection=connection, urgent=True, event_handler=event_handler)
-
-    def _start(self, invocation: Invocation) -> None:
-        request = invocation.request
-        if invocation.partition_id != -1:
-            request.partition_id = invocation.partition_id
-        if self._backup_aware:
-            request.flags = request.flags | BACKUP_AWARE_FLAG
-        invocation.correlation_id = correlation_id = self._next_id()
-        request.correlation_id = correlation_id
-        assert self._wheel is not None
-        self._wheel.schedule(invocation, invocation.deadline)
-        self._send_attempt(invocation)
 
     async def _wait_for_slot(self, deadline: float) -> None:
         loop = self._loop
@@ -623,13 +646,13 @@ class InvocationService:
                     raise HazelcastIOError(f"could not send on {connection!r}: it is not alive")
                 return
             if self._smart:
-                target: Optional[Connection] = None
-                if invocation.partition_id != -1:
-                    owner = self._partitions.get_partition_owner(invocation.partition_id)
-                    if owner is not None:
-                        target = self._registry.get_connection(owner)
+                partition_id = invocation.partition_id
+                if partition_id != -1:
+                    target = self._route(partition_id)
                 elif invocation.member_uuid is not None:
                     target = self._registry.get_connection(invocation.member_uuid)
+                else:
+                    target = None
                 if target is not None and self._send(invocation, target):
                     return
             target = self._registry.get_random_connection()
@@ -637,6 +660,27 @@ class InvocationService:
                 raise HazelcastIOError("no connection found to invoke")
         except Exception as error:
             self._on_error(invocation, error)
+
+    def _route(self, partition_id: int) -> Optional[Connection]:
+        """The owner's connection of ``partition_id`` (cached while the table's epoch and the connections last)."""
+        if self._cache_routes:
+            routes = self._routes
+            if self._routes_epoch != self._partitions.epoch:  # type: ignore[attr-defined]
+                routes.clear()
+                self._routes_epoch = self._partitions.epoch  # type: ignore[attr-defined]
+            connection = routes.get(partition_id)
+            if connection is not None:
+                return connection
+        owner = self._partitions.get_partition_owner(partition_id)
+        if owner is None:
+            return None
+        connection = self._registry.get_connection(owner)
+        if connection is not None and self._cache_routes:
+            self._routes[partition_id] = connection
+        return connection
+
+    def _on_connection_added(self, connection: Connection) -> None:
+        self._routes.clear()
 
     def _send(self, invocation: Invocation, connection: Connection) -> bool:
         correlation_id = invocation.correlation_id
@@ -646,7 +690,6 @@ class InvocationService:
             self.add_event_handler(connection, correlation_id, handler)
         invocation.sent_connection = connection
         if connection.send_sync(invocation.request):
-            invocation.sent_time = self._loop.time()  # type: ignore[union-attr]
             return True
         self._detach(invocation)
         return False
@@ -678,8 +721,21 @@ class InvocationService:
     def _complete(self, invocation: Invocation, response: ClientMessage) -> None:
         self._pending.pop(invocation.correlation_id, None)
         invocation.sent_connection = None
-        self._finish(invocation)
-        invocation.set_response(response)
+        if not invocation._done:  # _finish, inlined: this runs for every response
+            invocation._done = True
+            bucket = invocation._bucket
+            if bucket is not None:
+                invocation._bucket = None
+                del bucket[invocation]
+            if invocation._holds_slot:  # (no retry is scheduled: a response only comes for a sent attempt)
+                invocation._holds_slot = False
+                if self._slot_waiters:
+                    self._release_slot()
+                else:
+                    self._in_flight -= 1
+        future = invocation.future
+        if not future.done():
+            future.set_result(response)
 
     def _fail(self, invocation: Invocation, error: BaseException) -> None:
         self._detach(invocation)
@@ -804,8 +860,10 @@ class InvocationService:
             except ProtocolError as malformed:
                 error = malformed
             self._on_error(invocation, error)
-        else:
+        elif self._backup_acks and message.backup_acks > invocation.backup_acks_received:
             self._on_response(invocation, message)
+        else:
+            self._complete(invocation, message)
 
     def on_connection_closed(
         self, connection: Connection, reason: Optional[str] = None, cause: Optional[BaseException] = None
@@ -818,6 +876,7 @@ class InvocationService:
         if cause is None:
             cause = getattr(connection, "close_cause", None)
         self._event_handlers.pop(connection, None)
+        self._routes.clear()
         for invocation in [i for i in self._pending.values() if i.sent_connection is connection]:
             error = TargetDisconnectedError(f"{connection!r} closed: {reason}")
             error.__cause__ = cause

@@ -251,6 +251,82 @@ def test_partition_invocations_go_to_the_owner_with_the_partition_id_set(framing
     run(main)
 
 
+class EpochPartitions(FakePartitions):
+    """A partition table with an ``epoch``: the service caches partition -> connection routes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.epoch = 0
+        self.lookups = 0
+
+    def get_partition_owner(self, partition_id: int) -> Optional[uuid.UUID]:
+        self.lookups += 1
+        return super().get_partition_owner(partition_id)
+
+
+def test_routes_are_cached_until_the_epoch_or_the_connections_change(framing: Any) -> None:
+    async def main() -> None:
+        env = Env(framing)
+        env.partitions = env.service._partitions = EpochPartitions()
+        env.service._cache_routes = True
+        await env.service.start()
+        a, b = env.registry.open("a"), env.registry.open("b")
+        env.partitions.owners = {7: a.member_uuid}
+
+        async def call(expected: Any) -> None:
+            task = env.invoke(partition_id=7)
+            await settle()
+            assert expected.last().partition_id == 7
+            env.respond(expected)
+            await task
+
+        await call(a)
+        await call(a)
+        assert env.partitions.lookups == 1  # the second call used the cached route
+        env.partitions.owners = {7: b.member_uuid}
+        env.partitions.epoch += 1  # a new table: routes dropped
+        await call(b)
+        assert env.partitions.lookups == 2
+        env.registry.open("c")  # a connection added: routes dropped
+        await call(b)
+        assert env.partitions.lookups == 3
+        await b.close("gone")  # a connection closed: routes dropped; no owner connection: a random one
+        env.partitions.owners = {}
+        task = env.invoke(partition_id=7)
+        await settle()
+        target = next(c for c in env.registry.connections.values() if c.sent and c.last().partition_id == 7
+                      and c is not a)
+        env.respond(target)
+        await task
+        assert env.partitions.lookups == 4
+
+    run(main)
+
+
+def test_backup_listener_readiness_switches_the_backup_aware_flag(framing: Any) -> None:
+    async def main() -> None:
+        env = await Env.started(framing)
+        conn = env.registry.open()
+        assert env.service.backup_listener_ready
+        env.service.backup_listener_ready = False
+        task = env.invoke()
+        await settle()
+        assert not conn.last().flags & BACKUP_AWARE
+        env.respond(conn)
+        await task
+        env.service.backup_listener_ready = True
+        task = env.invoke()
+        await settle()
+        assert conn.last().flags & BACKUP_AWARE
+        env.respond(conn)
+        await task
+        unisocket = await Env.started(framing, smart=False)
+        unisocket.service.backup_listener_ready = True
+        assert not unisocket.service.backup_listener_ready  # no backup acks without smart routing
+
+    run(main)
+
+
 def test_partition_without_owner_or_owner_connection_falls_back_to_a_random_connection(framing: Any) -> None:
     async def main() -> None:
         env = await Env.started(framing)

@@ -15,7 +15,8 @@ A :class:`Connection` is an :class:`asyncio.BufferedProtocol`. Its states::
   ``benchmarks/test_bench_read_path.py``. While a handshake waiter is set (:meth:`expect_handshake_response`), the
   next message completes it; every other message goes to ``message_handler(connection, message)``.
 * Write path: :meth:`send_sync` queues the encoded message; all messages queued in one loop iteration go out in
-  one ``transport.write``. When the transport's buffer is over its high-water mark (``pause_writing``) nothing is
+  one ``transport.write``. Exception: the first message after bytes were read goes out at once (a request-response
+  client then needs no extra loop iteration per round trip; the rest of a burst is still coalesced). When the transport's buffer is over its high-water mark (``pause_writing``) nothing is
   written until ``resume_writing``; :meth:`send` waits for that before queueing.
 * :meth:`close` is idempotent: the first call records the reason and cause, stops reading, cancels a connect in
   progress, closes the transport and waits for it (aborting after a grace period), fails the handshake waiter and
@@ -140,6 +141,7 @@ class Connection(asyncio.BufferedProtocol):
         self._view = memoryview(self._buffer)
         self._pending: List[bytes] = []
         self._flush_scheduled = False
+        self._write_through = False
         self._write_paused = False
         self._writable_waiters: List[asyncio.Future] = []
         self._handshake: Optional[asyncio.Future] = None
@@ -289,6 +291,7 @@ class Connection(asyncio.BufferedProtocol):
         if self._closing is not None:
             return
         self.last_read_time = self._loop.time()
+        self._write_through = True
         try:
             messages = self._reader.feed(self._view[:nbytes])
         except ProtocolError as e:
@@ -347,6 +350,11 @@ class Connection(asyncio.BufferedProtocol):
         """
         if self._state is not ConnectionState.CONNECTED:
             return False
+        if self._write_through and not self._flush_scheduled and not self._write_paused:
+            self._write_through = False  # the first message after a read goes out at once
+            self._transport.write(message.to_bytes())  # type: ignore[union-attr]
+            self.last_write_time = self._loop.time()
+            return True
         self._pending.append(message.to_bytes())
         if not self._flush_scheduled:
             self._flush_scheduled = True

@@ -31,6 +31,7 @@ from typing import Any, Callable, Deque, Dict, Iterable, List, Mapping, Optional
 
 from hazelcast.listener import ListenerCodec
 from hazelcast.protocol.codecs import map as codec
+from hazelcast.protocol.codecs.builtin import decode_nullable_data_response
 from hazelcast.protocol.codecs.map import EntryEventMessage, EntryEventType
 from hazelcast.protocol.codecs.proxy import MAP_SERVICE_NAME
 from hazelcast.proxy.base import Proxy, ProxyContext
@@ -49,7 +50,7 @@ _DEFAULT_TTL = -1
 _encode_get = codec.encode_get_request
 _encode_put = codec.encode_put_request
 _encode_set = codec.encode_set_request
-_decode_data = codec.decode_get_response
+_decode_data = decode_nullable_data_response
 
 
 def _millis(seconds: Optional[float], what: str) -> int:
@@ -166,6 +167,7 @@ class IMap(Proxy):
         self._to_object_async = serialization.to_object_async
         self._schemas = serialization.schema_service
         self._invoke = context.invocations.invoke  # type: ignore[method-assign]
+        self._invoke_on_partition = context.invocations.invoke_on_partition
         self._partition_id = context.partitions.get_partition_id
 
     # -- helpers -----------------------------------------------------------------------------------------------------
@@ -195,17 +197,19 @@ class IMap(Proxy):
         await self._schemas.replicate_pending()
 
     async def _on_key(self, request: Any, key: bytes) -> Any:
-        return await self._invoke(request, partition_id=self._partition_id(key))
+        return await self._invoke_on_partition(request, self._partition_id(key))
 
     # -- single-key operations -----------------------------------------------------------------------------------
 
     async def get(self, key: Any) -> Any:
         """The value of ``key``, or ``None``."""
-        key_data = self._data(key, "key")
+        if key is None:
+            raise ValueError("key can't be None")
+        key_data = self._to_data(key).buffer
         if self._schemas.has_pending_replication:
             await self._replicate_schemas()
-        response = await self._invoke(
-            _encode_get(self.name, key_data, THREAD_ID), partition_id=self._partition_id(key_data)
+        response = await self._invoke_on_partition(
+            _encode_get(self.name, key_data, THREAD_ID), self._partition_id(key_data)
         )
         data = _decode_data(response)
         try:
@@ -216,17 +220,19 @@ class IMap(Proxy):
     async def put(self, key: Any, value: Any, ttl: Optional[float] = None, max_idle: Optional[float] = None) -> Any:
         """Map ``key`` to ``value``; returns the previous value (or ``None``). ``ttl`` / ``max_idle`` in seconds
         (``None``: the map's default; ``0``: forever)."""
-        key_data = self._data(key, "key")
-        value_data = self._data(value, "value")
+        if key is None or value is None:
+            raise ValueError("key can't be None" if key is None else "value can't be None")
+        key_data = self._to_data(key).buffer
+        value_data = self._to_data(value).buffer
         if self._schemas.has_pending_replication:
             await self._replicate_schemas()
         if max_idle is None:
-            request = _encode_put(self.name, key_data, value_data, THREAD_ID, _millis(ttl, "ttl"))
+            request = _encode_put(self.name, key_data, value_data, THREAD_ID, -1 if ttl is None else _millis(ttl, "ttl"))
         else:
             request = codec.encode_put_with_max_idle_request(
                 self.name, key_data, value_data, THREAD_ID, _millis(ttl, "ttl"), _millis(max_idle, "max_idle")
             )
-        response = await self._invoke(request, partition_id=self._partition_id(key_data))
+        response = await self._invoke_on_partition(request, self._partition_id(key_data))
         data = _decode_data(response)
         try:
             return self._to_object(data)
@@ -235,17 +241,19 @@ class IMap(Proxy):
 
     async def set(self, key: Any, value: Any, ttl: Optional[float] = None, max_idle: Optional[float] = None) -> None:
         """As :meth:`put` without returning the previous value (cheaper)."""
-        key_data = self._data(key, "key")
-        value_data = self._data(value, "value")
+        if key is None or value is None:
+            raise ValueError("key can't be None" if key is None else "value can't be None")
+        key_data = self._to_data(key).buffer
+        value_data = self._to_data(value).buffer
         if self._schemas.has_pending_replication:
             await self._replicate_schemas()
         if max_idle is None:
-            request = _encode_set(self.name, key_data, value_data, THREAD_ID, _millis(ttl, "ttl"))
+            request = _encode_set(self.name, key_data, value_data, THREAD_ID, -1 if ttl is None else _millis(ttl, "ttl"))
         else:
             request = codec.encode_set_with_max_idle_request(
                 self.name, key_data, value_data, THREAD_ID, _millis(ttl, "ttl"), _millis(max_idle, "max_idle")
             )
-        await self._invoke(request, partition_id=self._partition_id(key_data))
+        await self._invoke_on_partition(request, self._partition_id(key_data))
 
     async def put_if_absent(
         self, key: Any, value: Any, ttl: Optional[float] = None, max_idle: Optional[float] = None
@@ -381,7 +389,7 @@ class IMap(Proxy):
         groups = self._group_by_partition(serialized)
         await asyncio.gather(
             *(
-                self._invoke(codec.encode_put_all_request(self.name, group), partition_id=pid)
+                self._invoke_on_partition(codec.encode_put_all_request(self.name, group), pid)
                 for pid, group in groups.items()
             )
         )
@@ -399,7 +407,7 @@ class IMap(Proxy):
         groups = self._group_by_partition((k, None) for k in originals)
         responses = await asyncio.gather(
             *(
-                self._invoke(codec.encode_get_all_request(self.name, [k for k, _ in group]), partition_id=pid)
+                self._invoke_on_partition(codec.encode_get_all_request(self.name, [k for k, _ in group]), pid)
                 for pid, group in groups.items()
             )
         )
