@@ -66,7 +66,7 @@ import logging
 import math
 import uuid
 from dataclasses import dataclass
-from typing import Any, Callable, Deque, Dict, Optional, Protocol, Sequence, Set
+from typing import Any, Awaitable, Callable, Deque, Dict, Optional, Protocol, Sequence, Set
 
 from hazelcast.config import Config
 from hazelcast.errors import (
@@ -300,6 +300,26 @@ class Invocation:
         )
 
 
+class _InvocationFuture(asyncio.Future):  # type: ignore[type-arg]
+    """The future of one invocation. Cancelling it (as cancelling the task that awaits it does) cancels the
+    invocation: it leaves the pending table and frees its slot and timers. Each service makes a subclass whose
+    ``_service`` is that service (no per-future reference to set)."""
+
+    __slots__ = ("_invocation",)
+    _service: "InvocationService"
+
+    def cancel(self, msg: Any = None) -> bool:
+        if not super().cancel(msg):
+            return False
+        invocation = getattr(self, "_invocation", None)
+        if invocation is not None:
+            self._invocation = None
+            service = self._service
+            if service._finish(invocation):
+                service._detach(invocation)
+        return True
+
+
 class _TimerWheel:
     """Invocation timers grouped in buckets of ``resolution`` seconds, with one loop timer per bucket.
 
@@ -406,7 +426,7 @@ class InvocationService:
         self._in_flight = 0
         self._slot_waiters: Deque["asyncio.Future[None]"] = collections.deque()
         self._loop: Optional[asyncio.AbstractEventLoop] = None
-        self._new_future: Callable[[], "asyncio.Future[Any]"] = lambda: asyncio.get_running_loop().create_future()
+        self._new_future: Callable[[], _InvocationFuture] = _InvocationFuture
         self._wheel: Optional[_TimerWheel] = None
         self._running = False
         self._shut_down = False
@@ -473,10 +493,8 @@ class InvocationService:
         if self._running:
             return
         self._loop = loop = asyncio.get_running_loop()
-        if type(loop).create_future is asyncio.base_events.BaseEventLoop.create_future:
-            self._new_future = functools.partial(asyncio.Future, loop=loop)  # no Python frame per future
-        else:
-            self._new_future = loop.create_future
+        future_class = type("InvocationFuture", (_InvocationFuture,), {"__slots__": (), "_service": self})
+        self._new_future = functools.partial(future_class, loop=loop)  # no Python frame per future
         self._wheel = _TimerWheel(self._loop, self._timer_resolution, self._on_timer)
         self._running = True
         self._registry.add_connection_listener(self._on_connection_added, self.on_connection_closed)
@@ -552,6 +570,7 @@ class InvocationService:
         future = self._new_future()
         invocation = Invocation(request, future, start, timeout, partition_id, member_uuid, connection, urgent,
                                 event_handler)
+        future._invocation = invocation
         invocation._holds_slot = not urgent
         self._launch(invocation)
         try:
@@ -561,22 +580,19 @@ class InvocationService:
                 self._detach(invocation)
             raise
 
-    async def invoke_on_partition(self, request: ClientMessage, partition_id: int) -> ClientMessage:
-        """``invoke(request, partition_id=partition_id)``: the lean path of keyed operations (no argument
-        parsing; the same behaviour)."""
+    def invoke_on_partition(self, request: ClientMessage, partition_id: int) -> Awaitable[ClientMessage]:
+        """``invoke(request, partition_id=partition_id)``, for keyed operations: the same behaviour without a
+        coroutine of its own. Returns an awaitable of the response (the invocation's future when a slot is free;
+        cancelling it cancels the invocation)."""
         if not self._running or partition_id < 0 or self._in_flight >= self._max_in_flight or self._slot_waiters:
-            return await self.invoke(request, partition_id=partition_id)
+            return self.invoke(request, partition_id=partition_id)
         self._in_flight += 1
         future = self._new_future()
         invocation = Invocation(request, future, self._loop.time(), self._timeout, partition_id)  # type: ignore
+        future._invocation = invocation
         invocation._holds_slot = True
         self._launch(invocation)
-        try:
-            return await future
-        except asyncio.CancelledError:
-            if self._finish(invocation):
-                self._detach(invocation)
-            raise
+        return future
 
     def _launch(self, invocation: Invocation) -> None:
         """First attempt of a new invocation: header fields, correlation id, deadline timer, send."""
@@ -591,7 +607,13 @@ class InvocationService:
             deadline = invocation.deadline
             if deadline != math.inf:  # _TimerWheel.schedule, inlined for a new invocation
                 invocation._timer_at = deadline
-                self._wheel._add(invocation, math.ceil(deadline / self._timer_resolution))  # type: ignore
+                tick = math.ceil(deadline / self._timer_resolution)
+                bucket = self._wheel._buckets.get(tick)  # type: ignore[union-attr]
+                if bucket is None:
+                    self._wheel._add(invocation, tick)  # type: ignore[union-attr]
+                else:
+                    bucket[invocation] = None
+                    invocation._bucket = bucket
             self._send_attempt(invocation)
         except BaseException:
             self._finish(invocation)
@@ -648,7 +670,18 @@ class InvocationService:
             if self._smart:
                 partition_id = invocation.partition_id
                 if partition_id != -1:
-                    target = self._route(partition_id)
+                    target = None
+                    if self._cache_routes and self._routes_epoch == self._partitions.epoch:  # type: ignore
+                        target = self._routes.get(partition_id)
+                    if target is None:
+                        target = self._route(partition_id)
+                    elif invocation.event_handler is None:  # _send, inlined for the commonest case
+                        self._pending[invocation.correlation_id] = invocation
+                        invocation.sent_connection = target
+                        if target.send_sync(invocation.request):
+                            return
+                        self._detach(invocation)
+                        target = None
                 elif invocation.member_uuid is not None:
                     target = self._registry.get_connection(invocation.member_uuid)
                 else:
@@ -734,12 +767,15 @@ class InvocationService:
                 else:
                     self._in_flight -= 1
         future = invocation.future
+        future._invocation = None  # type: ignore[attr-defined]
         if not future.done():
             future.set_result(response)
 
     def _fail(self, invocation: Invocation, error: BaseException) -> None:
         self._detach(invocation)
         self._finish(invocation)
+        if isinstance(invocation.future, _InvocationFuture):
+            invocation.future._invocation = None  # type: ignore[attr-defined]
         invocation.set_exception(error)
 
     def _finish(self, invocation: Invocation) -> bool:

@@ -303,6 +303,35 @@ def test_routes_are_cached_until_the_epoch_or_the_connections_change(framing: An
     run(main)
 
 
+def test_a_cached_route_whose_connection_refuses_falls_back_and_handlers_use_it(framing: Any) -> None:
+    async def main() -> None:
+        env = Env(framing)
+        env.partitions = env.service._partitions = EpochPartitions()
+        env.service._cache_routes = True
+        await env.service.start()
+        a, b = env.registry.open("a"), env.registry.open("b")
+        env.partitions.owners = {7: a.member_uuid}
+        first = env.invoke(partition_id=7)
+        await settle()
+        env.respond(a)
+        await first
+        events: List[Any] = []
+        registration = env.invoke(partition_id=7, event_handler=lambda c, m: events.append(m))
+        await settle()
+        env.respond(a)  # a cached route and an event handler: the general send path
+        await registration
+        env.service.handle_message(a, event(framing, a.last().correlation_id))
+        assert len(events) == 1
+        a.begin_close("going")  # not alive, the registry not told yet: the cached route refuses the send
+        task = env.invoke(partition_id=7)
+        await settle()
+        assert b.last().partition_id == 7  # fell back to a random (live) connection
+        env.respond(b)
+        await task
+
+    run(main)
+
+
 def test_backup_listener_readiness_switches_the_backup_aware_flag(framing: Any) -> None:
     async def main() -> None:
         env = await Env.started(framing)
@@ -1005,6 +1034,65 @@ def test_cancelling_the_caller_cancels_the_invocation(framing: Any, caplog: pyte
         env.respond(conn)  # late response: dropped, nothing set on the cancelled future
         assert invocation.future.cancelled()
         assert "unknown correlation id" in caplog.text
+
+    run(main)
+
+
+def test_invoke_on_partition_is_invoke_with_a_partition_without_a_coroutine(framing: Any) -> None:
+    async def main() -> None:
+        env = await Env.started(framing, options={"max_concurrent_invocations": 2})
+        a, b = env.registry.open("a"), env.registry.open("b")
+        env.partitions.owners = {3: b.member_uuid}
+        awaitable = env.service.invoke_on_partition(request(framing), 3)
+        assert isinstance(awaitable, asyncio.Future) and env.service.in_flight == 1
+        await settle()
+        assert b.last().partition_id == 3 and not a.sent
+        env.respond(b)
+        assert (await awaitable).correlation_id == b.last().correlation_id
+        assert env.service.in_flight == 0 and env.service.pending_count == 0
+        # a full in-flight cap, a bad partition id, a stopped service: the general path (a coroutine)
+        first = env.service.invoke_on_partition(request(framing), 3)
+        second = env.service.invoke_on_partition(request(framing), 3)
+        third = env.service.invoke_on_partition(request(framing), 3)  # waits for a slot
+        assert asyncio.iscoroutine(third)
+        waiting = asyncio.ensure_future(third)
+        await settle()
+        for sent in list(b.sent[-2:]):
+            env.respond(b, sent=sent)
+        await asyncio.gather(first, second)
+        await settle()
+        env.respond(b)
+        await waiting
+        with pytest.raises(ValueError):
+            await env.service.invoke_on_partition(request(framing), -5)
+        await env.service.shutdown()
+        with pytest.raises(ClientNotActiveError):
+            await env.service.invoke_on_partition(request(framing), 3)
+
+    run(main)
+
+
+def test_cancelling_an_invocation_future_cancels_the_invocation(framing: Any) -> None:
+    async def main() -> None:
+        env = await Env.started(framing)
+        conn = env.registry.open()
+        env.partitions.owners = {1: conn.member_uuid}
+        future = env.service.invoke_on_partition(request(framing), 1)
+        waiter = asyncio.ensure_future(asyncio.wait_for(future, 30))
+        await settle()
+        invocation = next(iter(env.service._pending.values()))
+        waiter.cancel()  # cancelling the awaiting task cancels the future it waits on
+        with pytest.raises(asyncio.CancelledError):
+            await waiter
+        assert future.cancelled() and invocation.done and invocation._bucket is None
+        assert env.service.pending_count == 0 and env.service.in_flight == 0
+        assert not future.cancel()  # already done: nothing more
+        env.respond(conn)  # late: dropped
+        done = env.service.invoke_on_partition(request(framing), 1)
+        await settle()
+        env.respond(conn)
+        await done
+        assert not done.cancel()
 
     run(main)
 

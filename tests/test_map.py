@@ -337,3 +337,56 @@ async def test_official_client_reads_what_we_write_and_we_read_what_it_writes(ha
         await registered.shutdown()
     await ours.destroy()
     await m.destroy()
+
+
+# -- values whose schema this client does not know yet -----------------------------------------------------------
+
+
+def record(type_name: str, value: int) -> Any:
+    return GenericRecordBuilder.compact(type_name).set_int32("v", value).build()
+
+
+async def test_every_read_fetches_unknown_schemas(hazelcast_cluster):
+    writer = await start_client(hazelcast_cluster)
+    reader = await start_client(hazelcast_cluster)
+    tag = uuid.uuid4().hex[:8]
+    try:
+        name = "unknown-" + tag
+        w = await writer.get_map(name)
+        r = await reader.get_map(name)
+        events: List[EntryEvent] = []
+        await r.add_entry_listener(include_value=True, added_func=events.append, updated_func=events.append)
+
+        async def fresh(key: str, n: int) -> None:
+            await w.put(key, record(f"fetch.{tag}.{key}", n))
+
+        def v(obj: Any) -> int:
+            return obj.get_int32("v")
+
+        await fresh("get", 1)
+        assert v(await r.get("get")) == 1
+        await fresh("put", 2)
+        assert v(await r.put("put", "x")) == 2
+        await fresh("remove", 3)
+        assert v(await r.remove("remove")) == 3
+        await fresh("replace", 4)
+        assert v(await r.replace("replace", "x")) == 4
+        await fresh("pia", 5)
+        assert v(await r.put_if_absent("pia", "x")) == 5
+        await fresh("values", 6)
+        assert 6 in [v(x) for x in await r.values() if not isinstance(x, str)]
+        await fresh("entries", 7)
+        assert 7 in [v(x) for _, x in await r.entry_set() if not isinstance(x, str)]
+        await fresh("all", 8)
+        assert v((await r.get_all(["all"]))["all"]) == 8
+        await w.put(record(f"fetch.{tag}.key", 9), "keyed")  # an unknown schema in a key
+        assert any(not isinstance(k, str) and v(k) == 9 for k in await r.key_set())
+        # events: the first one waits for its schema, the later ones wait behind it (arrival order kept)
+        await eventually(lambda: len(events) >= 11)
+        keys = [e.key if isinstance(e.key, str) else "record-key" for e in events]
+        assert keys[:2] == ["get", "put"] and "record-key" in keys
+        assert v(events[0].value) == 1
+        await w.destroy()
+    finally:
+        await writer.shutdown()
+        await reader.shutdown()
