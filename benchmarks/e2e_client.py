@@ -47,7 +47,11 @@ class Person:
 async def main(cluster_name, member, duration, warmup):
     async with HazelcastClient(cluster_name=cluster_name, cluster_members=[member]) as client:
         person = Person(address=Address(**w.ADDRESS), **w.PERSON)
-        results = await w.run_all(client.get_map, {"string": w.SHORT_STRING, "person": person}, duration, warmup)
+        values = {"string": w.SHORT_STRING, "person": person}
+        if duration < 0:  # serve scenarios on request (see e2e_workload.serve)
+            await w.serve(hazelcast.BACKEND, client.get_map, values)
+            return
+        results = await w.run_all(client.get_map, values, duration, warmup)
     json.dump({"client": hazelcast.BACKEND, "results": results}, sys.stdout)
 
 

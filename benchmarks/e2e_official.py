@@ -75,7 +75,11 @@ async def main(cluster_name, member, duration, warmup):
                                                     compact_serializers=[PersonSerializer(), AddressSerializer()])
     try:
         person = Person(address=Address(**w.ADDRESS), **w.PERSON)
-        results = await w.run_all(client.get_map, {"string": w.SHORT_STRING, "person": person}, duration, warmup)
+        values = {"string": w.SHORT_STRING, "person": person}
+        if duration < 0:  # serve scenarios on request (see e2e_workload.serve)
+            await w.serve("official", client.get_map, values)
+            return
+        results = await w.run_all(client.get_map, values, duration, warmup)
     finally:
         await client.shutdown()
     json.dump({"client": "official", "results": results}, sys.stdout)

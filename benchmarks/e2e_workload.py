@@ -6,6 +6,8 @@ time and reports operations, wall seconds and the client process's CPU seconds (
 """
 
 import asyncio
+import json
+import sys
 import time
 
 KEYS = 10_000
@@ -64,3 +66,24 @@ async def run_all(get_map, values, duration, warmup):
         ops, wall, cpu = await run_scenario(m, op, values[kind], tasks, duration)
         results.append({"op": op, "value": kind, "tasks": tasks, "ops": ops, "wall": wall, "cpu": cpu})
     return results
+
+
+async def serve(client_name, get_map, values):
+    """Run scenarios on request: each line on stdin is ``op value tasks seconds warmup``; each answer is one JSON
+    line on stdout. Ends at EOF. (The driver interleaves the clients scenario by scenario this way.)"""
+    loop = asyncio.get_running_loop()
+    maps = {}
+    print(json.dumps({"ready": True, "client": client_name}), flush=True)
+    while True:
+        line = await loop.run_in_executor(None, sys.stdin.readline)
+        if not line.strip():
+            return
+        op, kind, tasks, seconds, warmup = line.split()
+        tasks, seconds, warmup = int(tasks), float(seconds), float(warmup)
+        if kind not in maps:
+            maps[kind] = await get_map("e2e-" + kind)
+        if warmup > 0:
+            await run_scenario(maps[kind], op, values[kind], tasks, warmup)
+        ops, wall, cpu = await run_scenario(maps[kind], op, values[kind], tasks, seconds)
+        print(json.dumps({"op": op, "value": kind, "tasks": tasks, "ops": ops, "wall": wall, "cpu": cpu}),
+              flush=True)

@@ -64,6 +64,7 @@ import functools
 import itertools
 import logging
 import math
+import time
 import uuid
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, Deque, Dict, Optional, Protocol, Sequence, Set
@@ -427,6 +428,7 @@ class InvocationService:
         self._slot_waiters: Deque["asyncio.Future[None]"] = collections.deque()
         self._loop: Optional[asyncio.AbstractEventLoop] = None
         self._new_future: Callable[[], _InvocationFuture] = _InvocationFuture
+        self._clock: Callable[[], float] = time.monotonic
         self._wheel: Optional[_TimerWheel] = None
         self._running = False
         self._shut_down = False
@@ -493,6 +495,7 @@ class InvocationService:
         if self._running:
             return
         self._loop = loop = asyncio.get_running_loop()
+        self._clock = time.monotonic if type(loop).time is asyncio.base_events.BaseEventLoop.time else loop.time
         future_class = type("InvocationFuture", (_InvocationFuture,), {"__slots__": (), "_service": self})
         self._new_future = functools.partial(future_class, loop=loop)  # no Python frame per future
         self._wheel = _TimerWheel(self._loop, self._timer_resolution, self._on_timer)
@@ -588,7 +591,7 @@ class InvocationService:
             return self.invoke(request, partition_id=partition_id)
         self._in_flight += 1
         future = self._new_future()
-        invocation = Invocation(request, future, self._loop.time(), self._timeout, partition_id)  # type: ignore
+        invocation = Invocation(request, future, self._clock(), self._timeout, partition_id)
         future._invocation = invocation
         invocation._holds_slot = True
         self._launch(invocation)

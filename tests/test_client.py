@@ -300,3 +300,25 @@ async def test_entry_listeners_survive_a_member_restart(cluster_factory):
 
 def test_math_inf_invocation_timeout_is_accepted():
     assert HazelcastClient(invocation_timeout=math.inf).config.invocation_timeout == math.inf
+
+
+async def test_reconnect_mode_off_shuts_the_client_down_when_the_cluster_is_lost(cluster_factory):
+    cluster = cluster_factory(size=1)
+    states: List[LifecycleState] = []
+    client = await start_client(cluster, reconnect_mode=0, lifecycle_listeners=[states.append])
+    m = await client.get_map("off")
+    await m.put("k", 1)
+    cluster.members[0].kill()
+    await eventually(lambda: LifecycleState.SHUTDOWN in states, timeout=30)
+    assert states[-3:] == [LifecycleState.DISCONNECTED, LifecycleState.SHUTTING_DOWN, LifecycleState.SHUTDOWN]
+    with pytest.raises(ClientNotActiveError):
+        await m.get("k")
+    await client.shutdown()  # already down: returns at once
+
+
+def test_the_package_exports_the_client_and_config_lazily():
+    import hazelcast
+
+    assert hazelcast.HazelcastClient is HazelcastClient and hazelcast.Config is Config
+    with pytest.raises(AttributeError, match="nope"):
+        hazelcast.nope  # noqa: B018

@@ -390,3 +390,23 @@ async def test_every_read_fetches_unknown_schemas(hazelcast_cluster):
     finally:
         await writer.shutdown()
         await reader.shutdown()
+
+
+async def test_a_proxy_the_cluster_refuses_is_not_kept(client):
+    from hazelcast.errors import RemoteError
+    from hazelcast.proxy.base import Proxy
+
+    class Bogus(Proxy):
+        service_name = "hz:impl:noSuchService"
+
+    manager = client._proxies
+    with pytest.raises(RemoteError):
+        await manager.get_or_create(Bogus, "x")
+    with pytest.raises(RemoteError):  # tried again, not cached
+        await manager.get_or_create(Bogus, "x")
+    pending = asyncio.ensure_future(manager.get_or_create(Bogus, "y"))
+    await asyncio.sleep(0)
+    pending.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await pending
+    assert all(not isinstance(p, Bogus) for p in manager.proxies())

@@ -27,11 +27,13 @@ A :class:`Connection` is an :class:`asyncio.BufferedProtocol`. Its states::
 from __future__ import annotations
 
 import asyncio
+import asyncio.base_events
 import enum
 import logging
 import socket
 import ssl
 import struct
+import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, List, Optional, Sequence, Tuple
 
@@ -132,6 +134,10 @@ class Connection(asyncio.BufferedProtocol):
         self.connection_id = connection_id
         self.options = options or ConnectionOptions()
         self._loop = loop or asyncio.get_running_loop()
+        # loop.time() without its Python frame when the loop keeps the standard clock (read and write times)
+        self._clock = (
+            time.monotonic if type(self._loop).time is asyncio.base_events.BaseEventLoop.time else self._loop.time
+        )
         self._handler = message_handler
         self._close_listeners: List[CloseListener] = list(close_listeners)
         self._state = ConnectionState.CREATED
@@ -290,7 +296,7 @@ class Connection(asyncio.BufferedProtocol):
     def buffer_updated(self, nbytes: int) -> None:
         if self._closing is not None:
             return
-        self.last_read_time = self._loop.time()
+        self.last_read_time = self._clock()
         self._write_through = True
         try:
             messages = self._reader.feed(self._view[:nbytes])
@@ -353,7 +359,7 @@ class Connection(asyncio.BufferedProtocol):
         if self._write_through and not self._flush_scheduled and not self._write_paused:
             self._write_through = False  # the first message after a read goes out at once
             self._transport.write(message.to_bytes())  # type: ignore[union-attr]
-            self.last_write_time = self._loop.time()
+            self.last_write_time = self._clock()
             return True
         self._pending.append(message.to_bytes())
         if not self._flush_scheduled:

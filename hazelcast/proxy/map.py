@@ -234,6 +234,8 @@ class IMap(Proxy):
             )
         response = await self._invoke_on_partition(request, self._partition_id(key_data))
         data = _decode_data(response)
+        if data is None:
+            return None
         try:
             return self._to_object(data)
         except SchemaNotFoundError:
