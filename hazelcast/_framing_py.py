@@ -57,6 +57,16 @@ _U16 = struct.Struct("<H")
 _I32 = struct.Struct("<i")
 _I64 = struct.Struct("<q")
 _UUID = struct.Struct("<Bqq")
+_unpack_i32 = _I32.unpack_from
+_unpack_i64 = _I64.unpack_from
+_unpack_u16 = _U16.unpack_from
+_pack_q = _I64.pack
+_pack_i = _I32.pack
+_REQUEST_START = struct.Struct("<iHiqi")  # frame length, flags, message type, correlation id, partition id
+_object_new = object.__new__
+_pack_i32 = _I32.pack_into
+_pack_i64 = _I64.pack_into
+_pack_header = _HEADER.pack
 
 
 def _check_max_message_size(value: Any) -> int:
@@ -188,21 +198,23 @@ class ClientMessage:
         """A message whose initial frame has the request header and ``fixed_size`` zeroed bytes for parameters."""
         if fixed_size < 0:
             raise ValueError("fixed_size must not be negative")
-        msg = cls()
-        size = REQUEST_HEADER_SIZE + fixed_size
-        buf = bytearray(SIZE_OF_FRAME_LENGTH_AND_FLAGS + size)
-        _HEADER.pack_into(buf, 0, SIZE_OF_FRAME_LENGTH_AND_FLAGS + size, UNFRAGMENTED_MESSAGE)
-        _I32.pack_into(buf, 6 + TYPE_FIELD_OFFSET, message_type)
-        _I32.pack_into(buf, 6 + PARTITION_ID_FIELD_OFFSET, partition_id)
+        size = SIZE_OF_FRAME_LENGTH_AND_FLAGS + REQUEST_HEADER_SIZE + fixed_size
+        buf = bytearray(size)
+        _REQUEST_START.pack_into(buf, 0, size, UNFRAGMENTED_MESSAGE, message_type, 0, partition_id)
+        msg = _object_new(cls)
         msg._buf = buf
         msg._last = 0
+        msg._pos = 0
+        msg.retryable = False
         return msg
 
     @classmethod
     def _wrap(cls, buf: Union[bytes, bytearray]) -> "ClientMessage":
-        msg = cls()
+        msg = _object_new(cls)
         msg._buf = buf
         msg._last = -2
+        msg._pos = 0
+        msg.retryable = False
         return msg
 
     def _writable(self) -> bytearray:
@@ -213,16 +225,19 @@ class ClientMessage:
 
     def append_frame(self, content: Buffer = b"", flags: int = 0) -> None:
         """Append one frame; IS_FINAL is managed by :meth:`to_bytes`."""
-        n = len(content) if not isinstance(content, memoryview) else content.nbytes
+        n = len(content) if type(content) is not memoryview else content.nbytes
         if n > 0x7FFFFFFF - SIZE_OF_FRAME_LENGTH_AND_FLAGS:
             raise ProtocolError(f"frame content of {n} bytes does not fit a frame")
-        buf = self._writable()
-        last = self._find_last()
-        if last >= 0:
-            old = _U16.unpack_from(buf, last + 4)[0]
-            _U16.pack_into(buf, last + 4, old & ~IS_FINAL_FLAG & 0xFFFF)
+        buf = self._buf
+        if type(buf) is not bytearray:
+            buf = self._buf = bytearray(buf)
+        last = self._last
+        if last == -2:
+            last = self._find_last()
+        if last >= 0 and buf[last + 5] & 0x20:  # the high byte of the flags holds IS_FINAL (0x2000)
+            buf[last + 5] &= 0xDF
         self._last = len(buf)
-        buf += _HEADER.pack(n + SIZE_OF_FRAME_LENGTH_AND_FLAGS, flags & ~IS_FINAL_FLAG & 0xFFFF)
+        buf += _pack_header(n + SIZE_OF_FRAME_LENGTH_AND_FLAGS, flags & 0xDFFF)  # without IS_FINAL
         buf += content
 
     def append_string(self, value: str) -> None:
@@ -282,12 +297,33 @@ class ClientMessage:
             )
 
     def _set(self, s: struct.Struct, kind: str, offset: int, value: Any) -> None:
-        self._check_initial(offset, s.size)
+        buf = self._buf
+        if len(buf) < SIZE_OF_FRAME_LENGTH_AND_FLAGS:
+            raise ProtocolError("message has no frames")
+        size = s.size
+        length = _unpack_i32(buf, 0)[0] - SIZE_OF_FRAME_LENGTH_AND_FLAGS
+        if offset < 0 or size > length - offset:
+            raise ProtocolError(
+                f"fixed-size field of {size} bytes at offset {offset} is outside a {length}-byte initial frame"
+            )
         try:
-            data = s.pack(value)
+            data = s.pack(value)  # not pack_into: it zeroes the field before it validates the value
         except (struct.error, OverflowError, TypeError):
             raise ProtocolError(f"cannot encode {value!r} as {kind}") from None
-        self._writable()[6 + offset : 6 + offset + s.size] = data
+        if type(buf) is not bytearray:
+            buf = self._buf = bytearray(buf)
+        buf[6 + offset : 6 + offset + size] = data
+
+    def _get(self, s: struct.Struct, offset: int) -> Any:
+        buf = self._buf
+        if len(buf) < SIZE_OF_FRAME_LENGTH_AND_FLAGS:
+            raise ProtocolError("message has no frames")
+        length = _unpack_i32(buf, 0)[0] - SIZE_OF_FRAME_LENGTH_AND_FLAGS
+        if s.size > length - offset:
+            raise ProtocolError(
+                f"fixed-size field of {s.size} bytes at offset {offset} is outside a {length}-byte initial frame"
+            )
+        return s.unpack_from(buf, 6 + offset)[0]
 
     def set_uint8(self, offset: int, value: int) -> None:
         """Write an unsigned byte at content ``offset`` of the initial frame."""
@@ -330,8 +366,10 @@ class ClientMessage:
     @property
     def message_type(self) -> int:
         """The message type id (int32 at content offset 0 of the initial frame)."""
-        self._check_initial(TYPE_FIELD_OFFSET, 4)
-        return _I32.unpack_from(self._buf, 6 + TYPE_FIELD_OFFSET)[0]
+        buf = self._buf
+        if len(buf) >= 10 and _unpack_i32(buf, 0)[0] >= 10:
+            return _unpack_i32(buf, 6)[0]
+        return self._get(_I32, TYPE_FIELD_OFFSET)
 
     @message_type.setter
     def message_type(self, value: int) -> None:
@@ -340,43 +378,63 @@ class ClientMessage:
     @property
     def correlation_id(self) -> int:
         """The correlation id (int64 at content offset 4 of the initial frame)."""
-        self._check_initial(CORRELATION_ID_FIELD_OFFSET, 8)
-        return _I64.unpack_from(self._buf, 6 + CORRELATION_ID_FIELD_OFFSET)[0]
+        buf = self._buf
+        if len(buf) >= 18 and _unpack_i32(buf, 0)[0] >= 18:  # the initial frame holds the field
+            return _unpack_i64(buf, 10)[0]
+        return self._get(_I64, CORRELATION_ID_FIELD_OFFSET)
 
     @correlation_id.setter
     def correlation_id(self, value: int) -> None:
+        buf = self._buf
+        if type(buf) is bytearray and len(buf) >= 18 and _unpack_i32(buf, 0)[0] >= 18:
+            try:
+                buf[10:18] = _pack_q(value)
+                return
+            except (struct.error, OverflowError, TypeError):
+                pass
         self._set(_I64, "int64", CORRELATION_ID_FIELD_OFFSET, value)
 
     @property
     def partition_id(self) -> int:
         """The partition id of a request or event (int32 at content offset 12 of the initial frame)."""
-        self._check_initial(PARTITION_ID_FIELD_OFFSET, 4)
-        return _I32.unpack_from(self._buf, 6 + PARTITION_ID_FIELD_OFFSET)[0]
+        return self._get(_I32, PARTITION_ID_FIELD_OFFSET)
 
     @partition_id.setter
     def partition_id(self, value: int) -> None:
+        buf = self._buf
+        if type(buf) is bytearray and len(buf) >= 22 and _unpack_i32(buf, 0)[0] >= 22:
+            try:
+                buf[18:22] = _pack_i(value)
+                return
+            except (struct.error, OverflowError, TypeError):
+                pass
         self._set(_I32, "int32", PARTITION_ID_FIELD_OFFSET, value)
 
     @property
     def backup_acks(self) -> int:
         """The number of backup acks a response announces (uint8 at content offset 12)."""
-        self._check_initial(RESPONSE_BACKUP_ACKS_FIELD_OFFSET, 1)
-        return self._buf[6 + RESPONSE_BACKUP_ACKS_FIELD_OFFSET]
+        buf = self._buf
+        if len(buf) >= 19 and _unpack_i32(buf, 0)[0] >= 19:
+            return buf[18]
+        return self._get(_U8, RESPONSE_BACKUP_ACKS_FIELD_OFFSET)
 
     @property
     def flags(self) -> int:
         """The flags of the initial frame."""
-        if len(self._buf) < SIZE_OF_FRAME_LENGTH_AND_FLAGS:
+        buf = self._buf
+        if len(buf) < SIZE_OF_FRAME_LENGTH_AND_FLAGS:
             raise ProtocolError("message has no frames")
-        return _U16.unpack_from(self._buf, 4)[0]
+        return _unpack_u16(buf, 4)[0]
 
     @flags.setter
     def flags(self, value: int) -> None:
-        if len(self._buf) < SIZE_OF_FRAME_LENGTH_AND_FLAGS:
+        buf = self._buf
+        if len(buf) < SIZE_OF_FRAME_LENGTH_AND_FLAGS:
             raise ProtocolError("message has no frames")
-        buf = self._writable()
-        final = _U16.unpack_from(buf, 4)[0] & IS_FINAL_FLAG
-        _U16.pack_into(buf, 4, (value & ~IS_FINAL_FLAG & 0xFFFF) | final)
+        if type(buf) is not bytearray:
+            buf = self._buf = bytearray(buf)
+        final = buf[5] & 0x20  # IS_FINAL (0x2000) lives in the high byte
+        _U16.pack_into(buf, 4, (value & 0xDFFF) | (final << 8))
 
     def is_event(self) -> bool:
         """Whether the initial frame carries IS_EVENT."""
@@ -433,14 +491,16 @@ class ClientMessage:
 
     def to_bytes(self) -> bytes:
         """Encode the whole message into one buffer, with IS_FINAL on the last frame."""
-        last = self._find_last()
+        last = self._last
+        if last == -2:
+            last = self._find_last()
         if last < 0:
             raise ProtocolError("cannot encode a message without frames")
         buf = self._buf
-        flags = _U16.unpack_from(buf, last + 4)[0]
-        if not flags & IS_FINAL_FLAG:
-            buf = self._writable()
-            _U16.pack_into(buf, last + 4, flags | IS_FINAL_FLAG)
+        if not buf[last + 5] & 0x20:  # IS_FINAL (0x2000) lives in the high byte of the flags
+            if type(buf) is not bytearray:
+                buf = self._buf = bytearray(buf)
+            buf[last + 5] |= 0x20
         return bytes(buf)
 
     def copy(self) -> "ClientMessage":
@@ -482,7 +542,11 @@ class ClientMessage:
 
     def skip_frame(self) -> None:
         """Advance past the next frame."""
-        self._next()
+        pos = self._pos
+        buf = self._buf
+        if pos >= len(buf):
+            raise ProtocolError("unexpected end of message: no more frames")
+        self._pos = pos + _unpack_i32(buf, pos)[0]
 
     def next_is_null(self) -> bool:
         """If the next frame is a NULL frame, consume it and return True; otherwise return False."""
@@ -546,9 +610,15 @@ class ClientMessage:
 
     def read_nullable_bytes(self) -> Optional[bytes]:
         """Read a byteArray/Data frame or a NULL frame (``None``)."""
-        if self.next_is_null():
+        pos = self._pos
+        buf = self._buf
+        if pos >= len(buf):
+            raise ProtocolError("unexpected end of message: no more frames")
+        length, flags = _HEADER.unpack_from(buf, pos)
+        self._pos = pos + length
+        if flags & IS_NULL_FLAG:
             return None
-        return self.read_bytes()
+        return bytes(buf[pos + 6 : pos + length])
 
     read_nullable_data = read_nullable_bytes
 
@@ -608,43 +678,58 @@ class MessageReader:
         pos = 0
         start = 0
         out: List[ClientMessage] = []
+        # the state lives in locals while scanning (written back before _emit, which reads and resets it)
+        skip = self._skip
+        final = self._final
+        msg_size = self._msg_size
+        have = self._hdr_have
+        unpack = _HEADER.unpack_from
         while pos < n:
-            if self._skip:
+            if skip:
                 take = n - pos
-                if take > self._skip:
-                    take = self._skip
+                if take > skip:
+                    take = skip
                 pos += take
-                self._skip -= take
-                if self._skip:
+                skip -= take
+                if skip:
                     break
-                if self._final:
+                if final:
+                    self._msg_size = msg_size
                     start = self._emit(mv, start, pos, out)
+                    msg_size = 0
+                    final = False
                 continue
-            have = self._hdr_have
             if n - pos < 6 - have:
-                self._hdr_have = have + (n - pos)
+                have += n - pos
                 pos = n
                 break
             if have:
                 tail = self._pending[len(self._pending) - have :]
                 length, flags = _HEADER.unpack(bytes(tail) + bytes(mv[pos : pos + 6 - have]))
                 pos += 6 - have
-                self._hdr_have = 0
+                have = 0
             else:
-                length, flags = _HEADER.unpack_from(mv, pos)
+                length, flags = unpack(mv, pos)
                 pos += 6
             if length < SIZE_OF_FRAME_LENGTH_AND_FLAGS:
                 raise self._fail(f"invalid frame length {length}: a frame is at least 6 bytes")
-            if length > self._max - self._fragment_bytes - self._msg_size:
+            if length > self._max - self._fragment_bytes - msg_size:
                 raise self._fail(
                     f"message exceeds max_message_size {self._max}: frame of {length} bytes after "
-                    f"{self._msg_size} message bytes and {self._fragment_bytes} fragment bytes"
+                    f"{msg_size} message bytes and {self._fragment_bytes} fragment bytes"
                 )
-            self._msg_size += length
-            self._skip = length - 6
-            self._final = bool(flags & IS_FINAL_FLAG)
-            if not self._skip and self._final:
+            msg_size += length
+            skip = length - 6
+            final = (flags & IS_FINAL_FLAG) != 0
+            if not skip and final:
+                self._msg_size = msg_size
                 start = self._emit(mv, start, pos, out)
+                msg_size = 0
+                final = False
+        self._skip = skip
+        self._final = final
+        self._msg_size = msg_size
+        self._hdr_have = have
         if start < n:
             self._pending += mv[start:n]
         return out

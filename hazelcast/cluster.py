@@ -74,6 +74,31 @@ class ClusterService:
         """Unregister; ``False`` if the id is unknown."""
         return self._listeners.pop(registration, None) is not None
 
+    # -- the official client's names (callbacks get the MemberInfo) ---------------------------------------------
+
+    def get_members(self) -> List[MemberInfo]:
+        """The current member list (as :attr:`members`)."""
+        return self.members
+
+    def add_listener(
+        self,
+        member_added: Optional[Callable[[MemberInfo], None]] = None,
+        member_removed: Optional[Callable[[MemberInfo], None]] = None,
+        fire_for_existing: bool = False,
+    ) -> str:
+        """Register ``member_added(member)`` / ``member_removed(member)``; returns a registration id (a string) for
+        :meth:`remove_listener`. With ``fire_for_existing``, ``member_added`` is called at once for every member."""
+        added = (lambda event: member_added(event.member)) if member_added is not None else None
+        removed = (lambda event: member_removed(event.member)) if member_removed is not None else None
+        return str(self.add_membership_listener(added, removed, fire_for_existing))
+
+    def remove_listener(self, registration_id: str) -> bool:
+        """Unregister a listener added with :meth:`add_listener`; ``False`` if the id is unknown."""
+        try:
+            return self.remove_membership_listener(int(registration_id))
+        except (TypeError, ValueError):
+            return False
+
     def handle_members_view(self, version: int, members: Sequence[MemberInfo]) -> bool:
         """Apply a member list if ``version`` is newer than the current one; fires removed, then added events.
         Returns whether it was applied."""

@@ -12,11 +12,12 @@ from __future__ import annotations
 import enum
 import math
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Callable, List, Optional, Sequence, Tuple
 
 from hazelcast.errors import InvalidConfigurationError
 
 if TYPE_CHECKING:  # pragma: no cover
+    from hazelcast.network.failure_detector import IcmpPingConfig
     from hazelcast.network.load_balancer import LoadBalancer
     from hazelcast.network.socket_interceptor import SocketInterceptor
     from hazelcast.network.ssl_config import SSLConfig
@@ -150,6 +151,52 @@ class Config:
     max_message_size: int = 256 * 1024 * 1024
     """Largest inbound message accepted from a member; larger ones close the connection."""
 
+    # -- invocations (docs/protocol.md §9) -------------------------------------------------------------------------
+    invocation_timeout: float = 120.0
+    """Deadline of an invocation, from the call until the result, retries included; ``math.inf`` disables it.
+    Unlike the official clients, it is enforced even when nothing (no error, no response) arrives."""
+    invocation_retry_pause: float = 1.0
+    """Upper bound of the pause between retries (Java's progressive pacing reaches it after ~15 attempts)."""
+    redo_operation: bool = False
+    """Retry non-idempotent requests after their connection closed (they may then run twice)."""
+    max_concurrent_invocations: int = 65536
+    """Invocations in flight at once; further calls wait for a slot (backpressure instead of unbounded queues)."""
+    backup_ack_to_client_enabled: bool = True
+    """With ALL_MEMBERS routing, receive backup acks directly (the member answers before its backups are done)."""
+    operation_backup_timeout: float = 5.0
+    """How long to wait for missing backup acks after the response."""
+    fail_on_indeterminate_operation_state: bool = False
+    """When backup acks are missing: fail with IndeterminateOperationStateError instead of completing."""
+
+    # -- serialization ---------------------------------------------------------------------------------------------
+    compact_serializers: List[Any] = field(default_factory=list)
+    """:class:`~hazelcast.serialization.CompactSerializer` objects (or classes, for zero-config). Dataclasses and
+    classes with an annotated ``__init__`` need no entry (zero-config)."""
+    default_int_type: Any = None
+    """How a Python ``int`` is written: a :class:`~hazelcast.serialization.IntType` (``None`` means INT, Java's
+    Integer, as in the official client; an int out of its range is then an error)."""
+    is_big_endian: bool = True
+    """Byte order of serialized payloads (Hazelcast's default)."""
+
+    # -- listeners -------------------------------------------------------------------------------------------------
+    lifecycle_listeners: List[Callable[[Any], None]] = field(default_factory=list)
+    """``listener(state)`` for every :class:`~hazelcast.lifecycle.LifecycleState` the client goes through,
+    registered before the client starts (so STARTING is seen)."""
+    membership_listeners: List[Tuple[Optional[Callable[[Any], None]], Optional[Callable[[Any], None]]]] = field(
+        default_factory=list
+    )
+    """``(member_added, member_removed)`` pairs; each callback gets the :class:`~hazelcast.cluster.MemberInfo`."""
+
+    # -- failure detection -----------------------------------------------------------------------------------------
+    icmp_ping_enabled: bool = False
+    """Also watch members with ICMP echo (docs/protocol.md §7.2; needs CAP_NET_RAW or unprivileged ICMP sockets)."""
+    icmp_ping_timeout: float = 1.0
+    icmp_ping_interval: float = 1.0
+    icmp_ping_ttl: int = 255
+    icmp_ping_max_attempts: int = 2
+    icmp_echo_fail_fast_on_startup: bool = True
+    """When ICMP cannot be used here, the client does not start (instead of running without ICMP)."""
+
     def __post_init__(self) -> None:
         if not isinstance(self.cluster_name, str) or not self.cluster_name:
             raise InvalidConfigurationError("cluster_name must be a non-empty string")
@@ -188,6 +235,38 @@ class Config:
         if not isinstance(self.max_message_size, int) or self.max_message_size < 4096:
             raise InvalidConfigurationError(f"max_message_size must be an int >= 4096, got {self.max_message_size!r}")
         self.retry_config()  # validates the retry options
+        _positive_seconds("invocation_timeout", self.invocation_timeout, allow_inf=True)
+        _positive_seconds("invocation_retry_pause", self.invocation_retry_pause)
+        _positive_seconds("operation_backup_timeout", self.operation_backup_timeout)
+        limit = self.max_concurrent_invocations
+        if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+            raise InvalidConfigurationError(f"max_concurrent_invocations must be an int >= 1, got {limit!r}")
+        for name in ("redo_operation", "backup_ack_to_client_enabled", "fail_on_indeterminate_operation_state",
+                     "is_big_endian", "icmp_ping_enabled", "icmp_echo_fail_fast_on_startup"):
+            if not isinstance(getattr(self, name), bool):
+                raise InvalidConfigurationError(f"{name} must be a bool, got {getattr(self, name)!r}")
+        for name in ("compact_serializers", "lifecycle_listeners", "membership_listeners"):
+            if isinstance(getattr(self, name), (str, bytes)) or not isinstance(getattr(self, name), Sequence):
+                raise InvalidConfigurationError(f"{name} must be a list, got {getattr(self, name)!r}")
+        for listener in self.lifecycle_listeners:
+            if not callable(listener):
+                raise InvalidConfigurationError(f"lifecycle_listeners entries must be callables, got {listener!r}")
+        for pair in self.membership_listeners:
+            if not isinstance(pair, tuple) or len(pair) != 2 or not all(f is None or callable(f) for f in pair):
+                raise InvalidConfigurationError(
+                    f"membership_listeners entries must be (member_added, member_removed) pairs, got {pair!r}"
+                )
+        if self.default_int_type is not None:
+            from hazelcast.serialization.builtin import IntType
+
+            try:
+                self.default_int_type = IntType(self.default_int_type)
+            except ValueError:
+                raise InvalidConfigurationError(
+                    f"default_int_type must be an IntType, got {self.default_int_type!r}"
+                ) from None
+        if self.icmp_ping_enabled:
+            self.icmp_ping_config()  # validates the ICMP options
 
     @property
     def effective_routing_mode(self) -> RoutingMode:
@@ -205,6 +284,22 @@ class Config:
             jitter=self.retry_jitter,
             cluster_connect_timeout=self.cluster_connect_timeout,
         )
+
+    def icmp_ping_config(self) -> "IcmpPingConfig":
+        """The ICMP options as an :class:`~hazelcast.network.failure_detector.IcmpPingConfig`."""
+        from hazelcast.network.failure_detector import IcmpPingConfig
+
+        try:
+            return IcmpPingConfig(
+                enabled=self.icmp_ping_enabled,
+                timeout=self.icmp_ping_timeout,
+                interval=self.icmp_ping_interval,
+                ttl=self.icmp_ping_ttl,
+                max_attempts=self.icmp_ping_max_attempts,
+                echo_fail_fast_on_startup=self.icmp_echo_fail_fast_on_startup,
+            )
+        except (TypeError, ValueError) as e:
+            raise InvalidConfigurationError(f"icmp_ping options: {e}") from None
 
     def ssl_config(self) -> "SSLConfig":
         """The TLS options as an :class:`~hazelcast.network.ssl_config.SSLConfig`."""
@@ -238,3 +333,13 @@ def _positive(name: str, value: Any) -> None:
     _number(name, value)
     if value <= 0:
         raise InvalidConfigurationError(f"{name} must be > 0, got {value}")
+
+
+def _positive_seconds(name: str, value: Any, allow_inf: bool = False) -> None:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or not value > 0
+        or (math.isinf(value) and not allow_inf)
+    ):
+        raise InvalidConfigurationError(f"{name} must be a positive number of seconds, got {value!r}")

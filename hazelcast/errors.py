@@ -77,6 +77,14 @@ class ClientNotActiveError(HazelcastError):
     """The client (or its connection manager) is shut down (Java's ``HazelcastClientNotActiveException``)."""
 
 
+class InvocationMightContainCompactDataError(HazelcastError):
+    """Held back: the client reconnected to a new cluster and has not finished sending it its Compact schemas
+    (``Client.SendAllSchemas``, docs/protocol.md §6.4), and this request may carry Compact data. Always retried by
+    the invocation service, so callers only see it wrapped in a timeout."""
+
+    retryable = True
+
+
 # -- errors sent by members -------------------------------------------------------------------------------------------
 
 

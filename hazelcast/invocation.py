@@ -58,30 +58,32 @@ with the response anyway, or fails with ``IndeterminateOperationStateError`` if
 from __future__ import annotations
 
 import asyncio
+import asyncio.base_events
 import collections
+import functools
 import itertools
 import logging
 import math
+import time
 import uuid
 from dataclasses import dataclass
-from typing import Any, Callable, Deque, Dict, Optional, Protocol, Sequence, Set
+from typing import Any, Awaitable, Callable, Deque, Dict, Optional, Protocol, Sequence, Set
 
+from hazelcast.config import Config
 from hazelcast.errors import (
     ClientNotActiveError,
-    HazelcastInstanceNotActiveError,
     HazelcastIOError,
     IndeterminateOperationStateError,
     InvalidConfigurationError,
     OperationTimeoutError,
     ProtocolError,
-    RemoteError,
-    RetryableHazelcastError,
     TargetDisconnectedError,
     TargetNotMemberError,
     is_retryable_error,
 )
-from hazelcast.protocol import BACKUP_AWARE_FLAG, BACKUP_EVENT_FLAG, IS_EVENT_FLAG, ClientMessage, read_int32
+from hazelcast.protocol import BACKUP_AWARE_FLAG, BACKUP_EVENT_FLAG, IS_EVENT_FLAG, ClientMessage
 from hazelcast.protocol.codecs.backup import decode_backup_event
+from hazelcast.protocol.errors import ERROR_MESSAGE_TYPE, decode_error_response
 
 _logger = logging.getLogger(__name__)
 
@@ -90,7 +92,6 @@ __all__ = [
     "ConnectionRegistry",
     "EventHandler",
     "Invocation",
-    "InvocationConfig",
     "InvocationService",
     "MAX_FAST_INVOCATION_COUNT",
     "PartitionTable",
@@ -99,9 +100,6 @@ __all__ = [
 
 MAX_FAST_INVOCATION_COUNT = 5
 """As in Java: after fewer than this many attempts, a failed invocation is retried at once."""
-
-ERROR_MESSAGE_TYPE = 0
-"""Message type of an error response (§3)."""
 
 _EVENT_FLAGS = IS_EVENT_FLAG | BACKUP_EVENT_FLAG
 
@@ -158,7 +156,11 @@ class ConnectionRegistry(Protocol):
 
 
 class PartitionTable(Protocol):
-    """The partition owner lookup (``hazelcast.partition.PartitionService`` has it)."""
+    """The partition owner lookup (``hazelcast.partition.PartitionService`` has it).
+
+    A table that also has an int attribute ``epoch``, changed whenever owners change, lets the service cache the
+    partition -> connection routes (dropped on a new epoch and on every connection added or closed).
+    """
 
     def get_partition_owner(self, partition_id: int) -> Optional[uuid.UUID]: ...  # pragma: no cover
 
@@ -166,48 +168,8 @@ class PartitionTable(Protocol):
 # -- configuration -------------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class InvocationConfig:
-    """Invocation options, named as in the official Hazelcast Python client (durations in seconds).
-
-    To be merged into :mod:`hazelcast.config`; bad values raise
-    :class:`~hazelcast.errors.InvalidConfigurationError`.
-    """
-
-    invocation_timeout: float = 120.0
-    """Deadline of an invocation, from the call until the result, retries included; ``math.inf`` disables it."""
-    invocation_retry_pause: float = 1.0
-    """Upper bound of the pause between retries (Java's progressive pacing reaches it after ~15 attempts)."""
-    redo_operation: bool = False
-    """Retry non-idempotent requests after their connection closed (they may then run twice)."""
-    max_concurrent_invocations: int = 65536
-    """Invocations in flight at once; further calls wait for a slot."""
-    backup_ack_to_client_enabled: bool = True
-    """In smart routing, receive backup acks directly (the member answers before its backups are done)."""
-    operation_backup_timeout: float = 5.0
-    """How long to wait for missing backup acks after the response."""
-    fail_on_indeterminate_operation_state: bool = False
-    """When backup acks are missing: fail with IndeterminateOperationStateError instead of completing."""
-
-    def __post_init__(self) -> None:
-        _positive("invocation_timeout", self.invocation_timeout, allow_inf=True)
-        _positive("invocation_retry_pause", self.invocation_retry_pause)
-        _positive("operation_backup_timeout", self.operation_backup_timeout)
-        limit = self.max_concurrent_invocations
-        if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
-            raise InvalidConfigurationError(f"max_concurrent_invocations must be an int >= 1, got {limit!r}")
-        for name in ("redo_operation", "backup_ack_to_client_enabled", "fail_on_indeterminate_operation_state"):
-            if not isinstance(getattr(self, name), bool):
-                raise InvalidConfigurationError(f"{name} must be a bool, got {getattr(self, name)!r}")
-
-
-def _positive(name: str, value: Any, allow_inf: bool = False) -> None:
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, (int, float))
-        or not value > 0
-        or (math.isinf(value) and not allow_inf)
-    ):
+def _positive(name: str, value: Any) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0 or math.isinf(value):
         raise InvalidConfigurationError(f"{name} must be a positive number of seconds, got {value!r}")
 
 
@@ -226,39 +188,6 @@ def retry_delay(invoke_count: int, retry_pause: float) -> float:
     return min((1 << shift) / 1000.0, retry_pause)
 
 
-# -- error responses -----------------------------------------------------------------------------------------------
-
-# SEAM: replaced by hazelcast.protocol.errors.decode_error_response (the network layer's full error codec and
-# hierarchy) at merge. Until then: the first ErrorHolder only, mapped onto the few classes the retry rules need.
-_RETRYABLE_CODES = frozenset({8, 33, 39, 46, 47, 62, 82, 90})
-_ERROR_CLASSES: Dict[int, type] = {
-    19: HazelcastInstanceNotActiveError,
-    38: OperationTimeoutError,
-    52: TargetDisconnectedError,
-    53: TargetNotMemberError,
-    80: IndeterminateOperationStateError,
-}
-
-
-def _decode_error(message: ClientMessage) -> BaseException:
-    """The exception of an error response (message type 0): ``List<ErrorHolder>`` after the initial frame.
-
-    Raises :class:`~hazelcast.errors.ProtocolError` if the frames are not an error holder list.
-    """
-    message.next_frame()  # the response header
-    message.read_begin()  # List<ErrorHolder>
-    message.read_begin()  # ErrorHolder 0
-    code = read_int32(message.next_frame().content, 0)
-    class_name = message.read_string()
-    text = message.read_nullable_string()
-    cls = _ERROR_CLASSES.get(code) or (RetryableHazelcastError if code in _RETRYABLE_CODES else RemoteError)
-    error = cls(f"{class_name}: {text}" if text is not None else class_name)
-    error.error_code = code
-    error.class_name = class_name
-    error.server_message = text
-    return error
-
-
 # -- invocations ---------------------------------------------------------------------------------------------------
 
 
@@ -268,7 +197,7 @@ class Invocation:
     Created by :meth:`InvocationService.invoke`; the service changes it, others read it. ``request`` is the message
     of the current attempt (each retry sends a copy with a new ``correlation_id``). ``sent_connection`` is the
     connection the current attempt waits on (``None`` between attempts and once the response is in).
-    ``sent_time`` / ``start_time`` / ``deadline`` are ``loop.time()`` values; ``deadline`` is ``math.inf`` without a
+    ``start_time`` / ``deadline`` are ``loop.time()`` values; ``deadline`` is ``math.inf`` without a
     timeout. ``pending_response`` holds a response waiting for backup acks.
     """
 
@@ -284,7 +213,6 @@ class Invocation:
         "correlation_id",
         "sent_connection",
         "start_time",
-        "sent_time",
         "deadline",
         "invoke_count",
         "last_error",
@@ -304,7 +232,6 @@ class Invocation:
         future: "asyncio.Future[ClientMessage]",
         start_time: float,
         timeout: float,
-        *,
         partition_id: int = -1,
         member_uuid: Optional[uuid.UUID] = None,
         connection: Optional[Connection] = None,
@@ -322,7 +249,6 @@ class Invocation:
         self.correlation_id = -1
         self.sent_connection: Optional[Connection] = None
         self.start_time = start_time
-        self.sent_time = -1.0
         self.deadline = start_time + timeout
         self.invoke_count = 0
         self.last_error: Optional[BaseException] = None
@@ -373,6 +299,26 @@ class Invocation:
             f"Invocation(type={message_type}, correlation_id={self.correlation_id}, target={target}, "
             f"attempts={self.invoke_count}, sent_connection={self.sent_connection!r})"
         )
+
+
+class _InvocationFuture(asyncio.Future):  # type: ignore[type-arg]
+    """The future of one invocation. Cancelling it (as cancelling the task that awaits it does) cancels the
+    invocation: it leaves the pending table and frees its slot and timers. Each service makes a subclass whose
+    ``_service`` is that service (no per-future reference to set)."""
+
+    __slots__ = ("_invocation",)
+    _service: "InvocationService"
+
+    def cancel(self, msg: Any = None) -> bool:
+        if not super().cancel(msg):
+            return False
+        invocation = getattr(self, "_invocation", None)
+        if invocation is not None:
+            self._invocation = None
+            service = self._service
+            if service._finish(invocation):
+                service._detach(invocation)
+        return True
 
 
 class _TimerWheel:
@@ -439,7 +385,10 @@ class _TimerWheel:
 class InvocationService:
     """Sends requests and matches their responses, events and backup acks (see the module docstring).
 
-    ``registry`` is the connection manager, ``partitions`` the partition table. ``smart_routing`` is True for
+    ``registry`` is the connection manager, ``partitions`` the partition table, ``config`` the client
+    :class:`~hazelcast.config.Config` (its invocation options: ``invocation_timeout``, ``invocation_retry_pause``,
+    ``redo_operation``, ``max_concurrent_invocations``, ``backup_ack_to_client_enabled``,
+    ``operation_backup_timeout``, ``fail_on_indeterminate_operation_state``). ``smart_routing`` is True for
     ALL_MEMBERS routing. ``correlation_ids`` returns a new correlation id per call; pass the source shared with the
     network layer's own requests so ids never collide (default: 1, 2, 3, ...). ``urgent_check(invocation)`` runs
     before every attempt of an urgent invocation and may raise a retryable error to hold it back (schema
@@ -450,7 +399,7 @@ class InvocationService:
         self,
         registry: ConnectionRegistry,
         partitions: PartitionTable,
-        config: Optional[InvocationConfig] = None,
+        config: Optional[Config] = None,
         *,
         smart_routing: bool = True,
         correlation_ids: Optional[Callable[[], int]] = None,
@@ -458,21 +407,28 @@ class InvocationService:
         timer_resolution: float = 0.01,
     ) -> None:
         _positive("timer_resolution", timer_resolution)
-        self.config = config or InvocationConfig()
+        self.config = config or Config()
         self._registry = registry
         self._partitions = partitions
         self._smart = smart_routing
         self._backup_acks = smart_routing and self.config.backup_ack_to_client_enabled
+        self._backup_aware = self._backup_acks  # requests carry BACKUP_AWARE_FLAG (see backup_listener_ready)
         self._next_id = correlation_ids or itertools.count(1).__next__
         self._urgent_check = urgent_check
         self._timer_resolution = timer_resolution
         self._max_in_flight = self.config.max_concurrent_invocations
+        self._timeout = self.config.invocation_timeout
+        self._routes_epoch: Any = None
+        self._routes: Dict[int, Connection] = {}
+        self._cache_routes = isinstance(getattr(partitions, "epoch", None), int)
         self._pending: Dict[int, Invocation] = {}
         self._retrying: Set[Invocation] = set()
         self._event_handlers: Dict[Any, Dict[int, EventHandler]] = {}
         self._in_flight = 0
         self._slot_waiters: Deque["asyncio.Future[None]"] = collections.deque()
         self._loop: Optional[asyncio.AbstractEventLoop] = None
+        self._new_future: Callable[[], _InvocationFuture] = _InvocationFuture
+        self._clock: Callable[[], float] = time.monotonic
         self._wheel: Optional[_TimerWheel] = None
         self._running = False
         self._shut_down = False
@@ -494,6 +450,21 @@ class InvocationService:
         """Whether requests are BACKUP_AWARE and the local backup listener must be registered on every
         connection (smart routing and ``backup_ack_to_client_enabled``)."""
         return self._backup_acks
+
+    @property
+    def backup_listener_ready(self) -> bool:
+        """Whether requests carry ``BACKUP_AWARE_FLAG`` now (only when :attr:`backup_acks_enabled`).
+
+        The backup replica sends the ack through the local backup listener this client registered on that member;
+        without one the ack is lost and the invocation waits ``operation_backup_timeout``. So the listener service
+        sets this to False while some member has no connection with the backup listener registered on it (a new
+        connection, a member that just joined): requests then go without the flag and the member answers after its
+        backups, as to a client without backup acks. True by default."""
+        return self._backup_aware
+
+    @backup_listener_ready.setter
+    def backup_listener_ready(self, ready: bool) -> None:
+        self._backup_aware = self._backup_acks and bool(ready)
 
     @property
     def in_flight(self) -> int:
@@ -523,10 +494,13 @@ class InvocationService:
             raise ClientNotActiveError("the invocation service is shut down")
         if self._running:
             return
-        self._loop = asyncio.get_running_loop()
+        self._loop = loop = asyncio.get_running_loop()
+        self._clock = time.monotonic if type(loop).time is asyncio.base_events.BaseEventLoop.time else loop.time
+        future_class = type("InvocationFuture", (_InvocationFuture,), {"__slots__": (), "_service": self})
+        self._new_future = functools.partial(future_class, loop=loop)  # no Python frame per future
         self._wheel = _TimerWheel(self._loop, self._timer_resolution, self._on_timer)
         self._running = True
-        self._registry.add_connection_listener(None, self.on_connection_closed)
+        self._registry.add_connection_listener(self._on_connection_added, self.on_connection_closed)
 
     async def shutdown(self) -> None:
         """Fail every unfinished invocation and every caller waiting for a slot with
@@ -582,7 +556,7 @@ class InvocationService:
         if member_uuid is not None and connection is not None:
             raise ValueError("member_uuid and connection cannot be combined")
         if timeout is None:
-            timeout = self.config.invocation_timeout
+            timeout = self._timeout
         else:
             _check_timeout(timeout)
         loop = self._loop
@@ -596,29 +570,56 @@ class InvocationService:
                 if not self._running:
                     self._release_slot()
                     raise ClientNotActiveError("the invocation service is shut down")
-        future = loop.create_future()
-        invocation = Invocation(
-            request,
-            future,
-            start,
-            timeout,
-            partition_id=partition_id,
-            member_uuid=member_uuid,
-            connection=connection,
-            urgent=urgent,
-            event_handler=event_handler,
-        )
+        future = self._new_future()
+        invocation = Invocation(request, future, start, timeout, partition_id, member_uuid, connection, urgent,
+                                event_handler)
+        future._invocation = invocation
         invocation._holds_slot = not urgent
-        try:
-            self._start(invocation)
-        except BaseException:
-            self._finish(invocation)
-            raise
+        self._launch(invocation)
         try:
             return await future
         except asyncio.CancelledError:
             if self._finish(invocation):
                 self._detach(invocation)
+            raise
+
+    def invoke_on_partition(self, request: ClientMessage, partition_id: int) -> Awaitable[ClientMessage]:
+        """``invoke(request, partition_id=partition_id)``, for keyed operations: the same behaviour without a
+        coroutine of its own. Returns an awaitable of the response (the invocation's future when a slot is free;
+        cancelling it cancels the invocation)."""
+        if not self._running or partition_id < 0 or self._in_flight >= self._max_in_flight or self._slot_waiters:
+            return self.invoke(request, partition_id=partition_id)
+        self._in_flight += 1
+        future = self._new_future()
+        invocation = Invocation(request, future, self._clock(), self._timeout, partition_id)
+        future._invocation = invocation
+        invocation._holds_slot = True
+        self._launch(invocation)
+        return future
+
+    def _launch(self, invocation: Invocation) -> None:
+        """First attempt of a new invocation: header fields, correlation id, deadline timer, send."""
+        try:
+            request = invocation.request
+            if invocation.partition_id != -1:
+                request.partition_id = invocation.partition_id
+            if self._backup_aware:
+                request.flags = request.flags | BACKUP_AWARE_FLAG
+            invocation.correlation_id = correlation_id = self._next_id()
+            request.correlation_id = correlation_id
+            deadline = invocation.deadline
+            if deadline != math.inf:  # _TimerWheel.schedule, inlined for a new invocation
+                invocation._timer_at = deadline
+                tick = math.ceil(deadline / self._timer_resolution)
+                bucket = self._wheel._buckets.get(tick)  # type: ignore[union-attr]
+                if bucket is None:
+                    self._wheel._add(invocation, tick)  # type: ignore[union-attr]
+                else:
+                    bucket[invocation] = None
+                    invocation._bucket = bucket
+            self._send_attempt(invocation)
+        except BaseException:
+            self._finish(invocation)
             raise
 
     async def register_on_connection(
@@ -627,18 +628,6 @@ class InvocationService:
         """Register a listener on one connection: an urgent invocation bound to ``connection`` whose events go to
         ``event_handler(connection, event)``. Returns the response. (The network layer's ``ListenerRegistrar``.)"""
         return await self.invoke(request, connection=connection, urgent=True, event_handler=event_handler)
-
-    def _start(self, invocation: Invocation) -> None:
-        request = invocation.request
-        if invocation.partition_id != -1:
-            request.partition_id = invocation.partition_id
-        if self._backup_acks:
-            request.flags = request.flags | BACKUP_AWARE_FLAG
-        invocation.correlation_id = correlation_id = self._next_id()
-        request.correlation_id = correlation_id
-        assert self._wheel is not None
-        self._wheel.schedule(invocation, invocation.deadline)
-        self._send_attempt(invocation)
 
     async def _wait_for_slot(self, deadline: float) -> None:
         loop = self._loop
@@ -682,13 +671,24 @@ class InvocationService:
                     raise HazelcastIOError(f"could not send on {connection!r}: it is not alive")
                 return
             if self._smart:
-                target: Optional[Connection] = None
-                if invocation.partition_id != -1:
-                    owner = self._partitions.get_partition_owner(invocation.partition_id)
-                    if owner is not None:
-                        target = self._registry.get_connection(owner)
+                partition_id = invocation.partition_id
+                if partition_id != -1:
+                    target = None
+                    if self._cache_routes and self._routes_epoch == self._partitions.epoch:  # type: ignore
+                        target = self._routes.get(partition_id)
+                    if target is None:
+                        target = self._route(partition_id)
+                    elif invocation.event_handler is None:  # _send, inlined for the commonest case
+                        self._pending[invocation.correlation_id] = invocation
+                        invocation.sent_connection = target
+                        if target.send_sync(invocation.request):
+                            return
+                        self._detach(invocation)
+                        target = None
                 elif invocation.member_uuid is not None:
                     target = self._registry.get_connection(invocation.member_uuid)
+                else:
+                    target = None
                 if target is not None and self._send(invocation, target):
                     return
             target = self._registry.get_random_connection()
@@ -696,6 +696,27 @@ class InvocationService:
                 raise HazelcastIOError("no connection found to invoke")
         except Exception as error:
             self._on_error(invocation, error)
+
+    def _route(self, partition_id: int) -> Optional[Connection]:
+        """The owner's connection of ``partition_id`` (cached while the table's epoch and the connections last)."""
+        if self._cache_routes:
+            routes = self._routes
+            if self._routes_epoch != self._partitions.epoch:  # type: ignore[attr-defined]
+                routes.clear()
+                self._routes_epoch = self._partitions.epoch  # type: ignore[attr-defined]
+            connection = routes.get(partition_id)
+            if connection is not None:
+                return connection
+        owner = self._partitions.get_partition_owner(partition_id)
+        if owner is None:
+            return None
+        connection = self._registry.get_connection(owner)
+        if connection is not None and self._cache_routes:
+            self._routes[partition_id] = connection
+        return connection
+
+    def _on_connection_added(self, connection: Connection) -> None:
+        self._routes.clear()
 
     def _send(self, invocation: Invocation, connection: Connection) -> bool:
         correlation_id = invocation.correlation_id
@@ -705,7 +726,6 @@ class InvocationService:
             self.add_event_handler(connection, correlation_id, handler)
         invocation.sent_connection = connection
         if connection.send_sync(invocation.request):
-            invocation.sent_time = self._loop.time()  # type: ignore[union-attr]
             return True
         self._detach(invocation)
         return False
@@ -737,12 +757,28 @@ class InvocationService:
     def _complete(self, invocation: Invocation, response: ClientMessage) -> None:
         self._pending.pop(invocation.correlation_id, None)
         invocation.sent_connection = None
-        self._finish(invocation)
-        invocation.set_response(response)
+        if not invocation._done:  # _finish, inlined: this runs for every response
+            invocation._done = True
+            bucket = invocation._bucket
+            if bucket is not None:
+                invocation._bucket = None
+                del bucket[invocation]
+            if invocation._holds_slot:  # (no retry is scheduled: a response only comes for a sent attempt)
+                invocation._holds_slot = False
+                if self._slot_waiters:
+                    self._release_slot()
+                else:
+                    self._in_flight -= 1
+        future = invocation.future
+        future._invocation = None  # type: ignore[attr-defined]
+        if not future.done():
+            future.set_result(response)
 
     def _fail(self, invocation: Invocation, error: BaseException) -> None:
         self._detach(invocation)
         self._finish(invocation)
+        if isinstance(invocation.future, _InvocationFuture):
+            invocation.future._invocation = None  # type: ignore[attr-defined]
         invocation.set_exception(error)
 
     def _finish(self, invocation: Invocation) -> bool:
@@ -859,12 +895,14 @@ class InvocationService:
             return
         if message_type == ERROR_MESSAGE_TYPE:
             try:
-                error = _decode_error(message)
+                error = decode_error_response(message)
             except ProtocolError as malformed:
                 error = malformed
             self._on_error(invocation, error)
-        else:
+        elif self._backup_acks and message.backup_acks > invocation.backup_acks_received:
             self._on_response(invocation, message)
+        else:
+            self._complete(invocation, message)
 
     def on_connection_closed(
         self, connection: Connection, reason: Optional[str] = None, cause: Optional[BaseException] = None
@@ -877,6 +915,7 @@ class InvocationService:
         if cause is None:
             cause = getattr(connection, "close_cause", None)
         self._event_handlers.pop(connection, None)
+        self._routes.clear()
         for invocation in [i for i in self._pending.values() if i.sent_connection is connection]:
             error = TargetDisconnectedError(f"{connection!r} closed: {reason}")
             error.__cause__ = cause

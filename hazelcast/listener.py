@@ -11,7 +11,10 @@ id from its response, and build the remove request) and an event handler. :class
 * on :meth:`ListenerService.deregister_listener`, sends the remove request on every connection and drops the
   event handlers;
 * registers the local backup listener (``Client.LocalBackupListener``, never removed) when the invocation service
-  expects backup acks (§9).
+  expects backup acks (§9), and, given ``member_uuids``, tells the invocation service whether every member has a
+  connection carrying it (:attr:`InvocationService.backup_listener_ready`): until then requests go without
+  ``BACKUP_AWARE_FLAG``, so no ack is lost to a member that cannot send it (no 5 s backup-timeout stall on a new
+  connection or after a member joined). Call :meth:`ListenerService.members_changed` when the member list changes.
 
 Registration work runs one operation at a time (as Java's single registration thread), so a listener is never
 registered twice on one connection.
@@ -23,7 +26,7 @@ import asyncio
 import logging
 import uuid
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, List, NamedTuple, Optional, Set
+from typing import Any, Callable, Dict, Iterable, List, NamedTuple, Optional, Set
 
 from hazelcast.errors import ClientNotActiveError
 from hazelcast.invocation import Connection, ConnectionRegistry, EventHandler, InvocationService
@@ -81,12 +84,19 @@ class ListenerService:
     """Keeps listener registrations on every connection (see the module docstring).
 
     ``invocations`` sends the requests and routes the events; ``registry`` is the connection manager (live
-    connections, connection added/removed callbacks).
+    connections, connection added/removed callbacks); ``member_uuids()`` returns the UUIDs of the current members
+    (for the backup listener readiness; without it the invocation service's readiness is left alone).
     """
 
-    def __init__(self, invocations: InvocationService, registry: ConnectionRegistry) -> None:
+    def __init__(
+        self,
+        invocations: InvocationService,
+        registry: ConnectionRegistry,
+        member_uuids: Optional[Callable[[], Iterable[uuid.UUID]]] = None,
+    ) -> None:
         self._invocations = invocations
         self._registry = registry
+        self._member_uuids = member_uuids
         self._registrations: Dict[uuid.UUID, _Registration] = {}
         self._lock = asyncio.Lock()
         self._tasks: Set["asyncio.Task[Any]"] = set()
@@ -125,9 +135,11 @@ class ListenerService:
         self._running = True
         self._registry.add_connection_listener(self.on_connection_opened, self.on_connection_closed)
         if self._invocations.backup_acks_enabled:
+            self.members_changed()
             self._backup_registration_id = await self.register_listener(
                 LOCAL_BACKUP_LISTENER, self._invocations.handle_backup_event
             )
+            self.members_changed()
 
     async def shutdown(self) -> None:
         """Stop registering (pending registrations on new connections are cancelled) and forget every
@@ -195,6 +207,8 @@ class ListenerService:
             raise
         if connection.is_alive:  # else it closed meanwhile and took its event handlers with it
             registration.connections[connection] = ConnectionRegistration(server_id, correlation_id)
+            if registration.codec is LOCAL_BACKUP_LISTENER:
+                self.members_changed()
 
     def on_connection_opened(self, connection: Connection) -> None:
         """A new authenticated connection: register every listener on it (in the background)."""
@@ -217,6 +231,19 @@ class ListenerService:
         """A connection closed: forget the registrations on it."""
         for registration in self._registrations.values():
             registration.connections.pop(connection, None)
+        self.members_changed()
+
+    def members_changed(self) -> None:
+        """Recompute :attr:`InvocationService.backup_listener_ready`: True once every current member has a live
+        connection with the local backup listener registered on it (no-op without ``member_uuids`` or backup
+        acks)."""
+        if self._member_uuids is None or not self._invocations.backup_acks_enabled:
+            return
+        covered = set()
+        for registration in self._registrations.values():
+            if registration.codec is LOCAL_BACKUP_LISTENER:
+                covered = {c.member_uuid for c in registration.connections if c.is_alive}
+        self._invocations.backup_listener_ready = all(m in covered for m in self._member_uuids())
 
     # -- deregistering ---------------------------------------------------------------------------------------------
 

@@ -21,6 +21,8 @@ MURMUR_SEED = 0x01000193
 DATA_HEADER_SIZE = 8
 """Bytes before a Data payload: partition hash (4, BE) and type id (4, BE)."""
 _INT_MIN = -(2**31)
+_NO_PARTITION_HASH = bytes(4)
+_mmh3_hash = mmh3.hash  # signed int32 by default
 
 
 def murmur_hash(data: bytes) -> int:
@@ -49,6 +51,8 @@ class PartitionService:
         self._owners: Dict[int, uuid.UUID] = {}
         self._version = -1
         self._source: Any = None
+        self.epoch = 0
+        """Changes whenever the owners change (a table applied, a reset): lets users cache routes."""
 
     @property
     def partition_count(self) -> int:
@@ -88,6 +92,7 @@ class PartitionService:
         self._owners = owners
         self._version = version
         self._source = source
+        self.epoch += 1
         _logger.debug("applied partition table version %d (%d partitions)", version, len(owners))
         return True
 
@@ -101,9 +106,21 @@ class PartitionService:
         Raises :class:`~hazelcast.errors.HazelcastSerializationError` for a too-short Data and
         :class:`RuntimeError` when the partition count is not known yet.
         """
-        if self._count == 0:
+        count = self._count
+        if count == 0:
             raise RuntimeError("the partition count is not known before the first connection to the cluster")
-        return hash_to_index(murmur_hash(key_data), self._count)
+        if type(key_data) is not bytes:
+            key_data = bytes(key_data)
+        if len(key_data) < DATA_HEADER_SIZE:
+            raise HazelcastSerializationError(f"Data of {len(key_data)} bytes is shorter than its 8-byte header")
+        # murmur_hash and hash_to_index, inlined: this runs for every keyed operation
+        if key_data[:4] == _NO_PARTITION_HASH:
+            h = _mmh3_hash(key_data[DATA_HEADER_SIZE:], MURMUR_SEED)
+        else:
+            h = int.from_bytes(key_data[:4], "big", signed=True)
+        if h == _INT_MIN:
+            return 0
+        return abs(h) % count
 
     def owners(self) -> Dict[int, uuid.UUID]:
         """A copy of the partition -> owner table."""
@@ -115,6 +132,7 @@ class PartitionService:
         self._owners = {}
         self._version = -1
         self._source = None
+        self.epoch += 1
 
 
 def partitions_by_owner(service: PartitionService) -> Dict[uuid.UUID, List[int]]:

@@ -17,10 +17,10 @@ fi
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q -r requirements/test.txt
 ./scripts/fetch_hazelcast.sh  # the pinned member jar for the integration tests (.cache/hazelcast/)
+scripts/setup_official_client.sh  # the official client 5.7.0 in .venv-official (interop tests, benchmark table)
 
 echo "== system packages"
 ./scripts/setup_system.sh
-./scripts/setup_official_client.sh  # the official client 5.7.0 in .venv-official (interop tests, benchmark table)
 
 echo "== building the compiled extensions (required, traced for coverage)"
 HAZELCAST_REQUIRE_EXTENSIONS=1 HAZELCAST_CYTHON_TRACE=1 .venv/bin/python setup.py -q build_ext --inplace --force

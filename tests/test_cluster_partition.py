@@ -142,3 +142,23 @@ async def test_wait_initial_member_list():
     cluster.reset()
     with pytest.raises(asyncio.TimeoutError):
         await cluster.wait_initial_member_list(0.01)
+
+
+def test_partition_epoch_changes_with_every_applied_table_and_reset():
+    from hazelcast.partition import PartitionService
+
+    service = PartitionService()
+    service.check_and_set_partition_count(3)
+    first = service.epoch
+    owner = __import__("uuid").uuid4()
+    assert service.handle_partitions_view("conn", 1, [(owner, [0, 1, 2])])
+    assert service.epoch == first + 1
+    assert not service.handle_partitions_view("conn", 1, [(owner, [0, 1, 2])])  # not applied: same epoch
+    assert service.epoch == first + 1
+    service.reset()
+    assert service.epoch == first + 2
+    with __import__("pytest").raises(Exception):
+        service.get_partition_id(b"\x00" * 4)  # no count after a reset
+    service.check_and_set_partition_count(3)
+    assert service.get_partition_id(b"\x00\x00\x00\x05\xff\xff\xff\xf9") == 2  # an explicit partition hash: 5 % 3
+    assert service.get_partition_id(bytearray(b"\x00" * 4 + b"\xff\xff\xff\xf9" + b"\x00\x00\x00\x07")) in (0, 1, 2)

@@ -239,6 +239,31 @@ async def test_preamble_first_then_coalesced_messages():
             c.write_raw(b"x")
 
 
+async def test_the_first_message_after_a_read_is_written_at_once_the_rest_coalesced():
+    async with LoopbackServer() as server:
+        recorder = Recorder()
+        c = Connection(server.address, recorder)
+        await c.connect()
+        writes = []
+        real_write = c.transport.write
+        c.transport.write = lambda data: (writes.append(bytes(data)), real_write(data))[1]
+        await server.wait_bytes(3)
+        server.writers[0].write(encode_ping_request().to_bytes())  # a message arrives: bytes were read
+        await recorder.wait_for(1)
+        messages = []
+        for i in range(3):
+            m = encode_ping_request()
+            m.correlation_id = i
+            messages.append(m.to_bytes())
+            assert c.send_sync(m)
+        assert writes == [messages[0]]  # at once, no loop turn needed
+        await server.wait_bytes(3 + 3 * 22)
+        assert writes == [messages[0], messages[1] + messages[2]]
+        assert c.send_sync(m)  # no read since: queued again
+        assert writes == [messages[0], messages[1] + messages[2]]
+        await c.close()
+
+
 async def test_connect_refused_is_an_io_error_and_closes():
     port = socket.socket()
     port.bind(("127.0.0.1", 0))

@@ -213,3 +213,32 @@ async def test_unknown_messages_without_a_handler_are_dropped(fake):
         stray.correlation_id = 123456
         h.manager.direct_invoker.handle(conn, stray)  # logged at debug level, nothing raised
         assert h.messages == []
+
+
+async def test_a_new_cluster_gets_the_client_state_before_invocations_are_allowed(fake):
+    from hazelcast.errors import HazelcastIOError
+
+    first = await fake()
+    calls = []
+    gate = asyncio.Event()
+
+    async def send_state():
+        calls.append(h.manager.cluster_id)
+        if len(calls) == 1:
+            raise RuntimeError("state rejected")  # the connection is closed and the hook runs again
+        await gate.wait()
+
+    h = Harness(Cluster(first), on_cluster_changed=send_state, retry_initial_backoff=0.05, retry_max_backoff=0.05)
+    async with h:
+        assert h.manager.initialized_on_cluster and calls == []  # the first cluster needs no state
+        await first.kill()
+        await eventually(lambda: h.manager.state is ClientConnectionState.DISCONNECTED)
+        second = await fake(port=first.port)  # the same address, a new cluster id (a restarted cluster)
+        await eventually(lambda: len(calls) == 2, timeout=10)
+        assert calls == [second.cluster_id, second.cluster_id]
+        assert not h.manager.initialized_on_cluster and h.manager.is_connected
+        with pytest.raises(HazelcastIOError, match="sending its state"):
+            h.manager.check_invocation_allowed()
+        gate.set()
+        await eventually(lambda: h.manager.initialized_on_cluster)
+        h.manager.check_invocation_allowed()

@@ -185,3 +185,12 @@ def test_cluster_view_events_are_applied_and_junk_is_logged(caplog):
     broken = ClientMessage.create_request(c.MEMBERS_VIEW_EVENT, -1, 0)  # no version, no list
     listener.handle_event("conn", MessageReader().feed(broken.to_bytes())[0])
     assert "malformed cluster view event" in caplog.text
+
+
+def test_the_fallback_handler_can_be_set_after_construction():
+    seen = []
+    invoker = DirectInvoker(itertools.count(1).__next__)
+    assert invoker.fallback is None
+    invoker.fallback = lambda connection, msg: seen.append(msg.correlation_id)
+    invoker.handle(FakeConnection(), message(0x000B01, 77))
+    assert seen == [77] and invoker.fallback is not None

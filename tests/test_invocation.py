@@ -41,10 +41,10 @@ from hazelcast.errors import (
     TargetDisconnectedError,
     TargetNotMemberError,
 )
+from hazelcast.config import Config
 from hazelcast.invocation import (
     MAX_FAST_INVOCATION_COUNT,
     Invocation,
-    InvocationConfig,
     InvocationService,
     _TimerWheel,
     retry_delay,
@@ -60,7 +60,7 @@ class Env:
         self.framing = framing
         self.registry = registry or FakeRegistry(framing)
         self.partitions = FakePartitions()
-        config = kwargs.pop("config", None) or InvocationConfig(**kwargs.pop("options", {}))
+        config = kwargs.pop("config", None) or Config(**kwargs.pop("options", {}))
         self.service = InvocationService(self.registry, self.partitions, config, smart_routing=smart, **kwargs)
 
     @classmethod
@@ -91,12 +91,12 @@ def now() -> float:
 
 
 def test_config_defaults_match_the_official_client() -> None:
-    c = InvocationConfig()
+    c = Config()
     assert (c.invocation_timeout, c.invocation_retry_pause, c.redo_operation) == (120.0, 1.0, False)
     assert (c.backup_ack_to_client_enabled, c.operation_backup_timeout) == (True, 5.0)
     assert c.fail_on_indeterminate_operation_state is False
     assert c.max_concurrent_invocations == 65536
-    assert InvocationConfig(invocation_timeout=math.inf).invocation_timeout == math.inf
+    assert Config(invocation_timeout=math.inf).invocation_timeout == math.inf
 
 
 @pytest.mark.parametrize(
@@ -120,7 +120,7 @@ def test_config_defaults_match_the_official_client() -> None:
 )
 def test_bad_config_values_raise_invalid_configuration(options: Any) -> None:
     with pytest.raises(InvalidConfigurationError, match=next(iter(options))):
-        InvocationConfig(**options)
+        Config(**options)
 
 
 def test_bad_timer_resolution_is_rejected(framing: Any) -> None:
@@ -247,6 +247,111 @@ def test_partition_invocations_go_to_the_owner_with_the_partition_id_set(framing
             await task
         assert (len(a.sent), len(b.sent), len(c.sent)) == (0, 2, 1)
         assert env.registry.random_calls == 0
+
+    run(main)
+
+
+class EpochPartitions(FakePartitions):
+    """A partition table with an ``epoch``: the service caches partition -> connection routes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.epoch = 0
+        self.lookups = 0
+
+    def get_partition_owner(self, partition_id: int) -> Optional[uuid.UUID]:
+        self.lookups += 1
+        return super().get_partition_owner(partition_id)
+
+
+def test_routes_are_cached_until_the_epoch_or_the_connections_change(framing: Any) -> None:
+    async def main() -> None:
+        env = Env(framing)
+        env.partitions = env.service._partitions = EpochPartitions()
+        env.service._cache_routes = True
+        await env.service.start()
+        a, b = env.registry.open("a"), env.registry.open("b")
+        env.partitions.owners = {7: a.member_uuid}
+
+        async def call(expected: Any) -> None:
+            task = env.invoke(partition_id=7)
+            await settle()
+            assert expected.last().partition_id == 7
+            env.respond(expected)
+            await task
+
+        await call(a)
+        await call(a)
+        assert env.partitions.lookups == 1  # the second call used the cached route
+        env.partitions.owners = {7: b.member_uuid}
+        env.partitions.epoch += 1  # a new table: routes dropped
+        await call(b)
+        assert env.partitions.lookups == 2
+        env.registry.open("c")  # a connection added: routes dropped
+        await call(b)
+        assert env.partitions.lookups == 3
+        await b.close("gone")  # a connection closed: routes dropped; no owner connection: a random one
+        env.partitions.owners = {}
+        task = env.invoke(partition_id=7)
+        await settle()
+        target = next(c for c in env.registry.connections.values() if c.sent and c.last().partition_id == 7
+                      and c is not a)
+        env.respond(target)
+        await task
+        assert env.partitions.lookups == 4
+
+    run(main)
+
+
+def test_a_cached_route_whose_connection_refuses_falls_back_and_handlers_use_it(framing: Any) -> None:
+    async def main() -> None:
+        env = Env(framing)
+        env.partitions = env.service._partitions = EpochPartitions()
+        env.service._cache_routes = True
+        await env.service.start()
+        a, b = env.registry.open("a"), env.registry.open("b")
+        env.partitions.owners = {7: a.member_uuid}
+        first = env.invoke(partition_id=7)
+        await settle()
+        env.respond(a)
+        await first
+        events: List[Any] = []
+        registration = env.invoke(partition_id=7, event_handler=lambda c, m: events.append(m))
+        await settle()
+        env.respond(a)  # a cached route and an event handler: the general send path
+        await registration
+        env.service.handle_message(a, event(framing, a.last().correlation_id))
+        assert len(events) == 1
+        a.begin_close("going")  # not alive, the registry not told yet: the cached route refuses the send
+        task = env.invoke(partition_id=7)
+        await settle()
+        assert b.last().partition_id == 7  # fell back to a random (live) connection
+        env.respond(b)
+        await task
+
+    run(main)
+
+
+def test_backup_listener_readiness_switches_the_backup_aware_flag(framing: Any) -> None:
+    async def main() -> None:
+        env = await Env.started(framing)
+        conn = env.registry.open()
+        assert env.service.backup_listener_ready
+        env.service.backup_listener_ready = False
+        task = env.invoke()
+        await settle()
+        assert not conn.last().flags & BACKUP_AWARE
+        env.respond(conn)
+        await task
+        env.service.backup_listener_ready = True
+        task = env.invoke()
+        await settle()
+        assert conn.last().flags & BACKUP_AWARE
+        env.respond(conn)
+        await task
+        unisocket = await Env.started(framing, smart=False)
+        unisocket.service.backup_listener_ready = True
+        assert not unisocket.service.backup_listener_ready  # no backup acks without smart routing
 
     run(main)
 
@@ -929,6 +1034,65 @@ def test_cancelling_the_caller_cancels_the_invocation(framing: Any, caplog: pyte
         env.respond(conn)  # late response: dropped, nothing set on the cancelled future
         assert invocation.future.cancelled()
         assert "unknown correlation id" in caplog.text
+
+    run(main)
+
+
+def test_invoke_on_partition_is_invoke_with_a_partition_without_a_coroutine(framing: Any) -> None:
+    async def main() -> None:
+        env = await Env.started(framing, options={"max_concurrent_invocations": 2})
+        a, b = env.registry.open("a"), env.registry.open("b")
+        env.partitions.owners = {3: b.member_uuid}
+        awaitable = env.service.invoke_on_partition(request(framing), 3)
+        assert isinstance(awaitable, asyncio.Future) and env.service.in_flight == 1
+        await settle()
+        assert b.last().partition_id == 3 and not a.sent
+        env.respond(b)
+        assert (await awaitable).correlation_id == b.last().correlation_id
+        assert env.service.in_flight == 0 and env.service.pending_count == 0
+        # a full in-flight cap, a bad partition id, a stopped service: the general path (a coroutine)
+        first = env.service.invoke_on_partition(request(framing), 3)
+        second = env.service.invoke_on_partition(request(framing), 3)
+        third = env.service.invoke_on_partition(request(framing), 3)  # waits for a slot
+        assert asyncio.iscoroutine(third)
+        waiting = asyncio.ensure_future(third)
+        await settle()
+        for sent in list(b.sent[-2:]):
+            env.respond(b, sent=sent)
+        await asyncio.gather(first, second)
+        await settle()
+        env.respond(b)
+        await waiting
+        with pytest.raises(ValueError):
+            await env.service.invoke_on_partition(request(framing), -5)
+        await env.service.shutdown()
+        with pytest.raises(ClientNotActiveError):
+            await env.service.invoke_on_partition(request(framing), 3)
+
+    run(main)
+
+
+def test_cancelling_an_invocation_future_cancels_the_invocation(framing: Any) -> None:
+    async def main() -> None:
+        env = await Env.started(framing)
+        conn = env.registry.open()
+        env.partitions.owners = {1: conn.member_uuid}
+        future = env.service.invoke_on_partition(request(framing), 1)
+        waiter = asyncio.ensure_future(asyncio.wait_for(future, 30))
+        await settle()
+        invocation = next(iter(env.service._pending.values()))
+        waiter.cancel()  # cancelling the awaiting task cancels the future it waits on
+        with pytest.raises(asyncio.CancelledError):
+            await waiter
+        assert future.cancelled() and invocation.done and invocation._bucket is None
+        assert env.service.pending_count == 0 and env.service.in_flight == 0
+        assert not future.cancel()  # already done: nothing more
+        env.respond(conn)  # late: dropped
+        done = env.service.invoke_on_partition(request(framing), 1)
+        await settle()
+        env.respond(conn)
+        await done
+        assert not done.cancel()
 
     run(main)
 

@@ -28,7 +28,8 @@ from _fakes import (
 )
 from _wire import codecs  # noqa: F401  (fixture: codecs build requests with the ``framing`` backend)
 from hazelcast.errors import ClientNotActiveError, ProtocolError, RemoteError
-from hazelcast.invocation import InvocationConfig, InvocationService
+from hazelcast.config import Config
+from hazelcast.invocation import InvocationService
 from hazelcast.listener import LOCAL_BACKUP_LISTENER, ConnectionRegistration, ListenerCodec, ListenerService
 from hazelcast.protocol import read_uuid
 from hazelcast.protocol.codecs import map as map_codec
@@ -100,7 +101,7 @@ class Env:
         self.registry = FakeRegistry(framing)
         self.registry.responder = self.members
         self.invocations = InvocationService(
-            self.registry, FakePartitions(), InvocationConfig(**options), smart_routing=smart
+            self.registry, FakePartitions(), Config(**options), smart_routing=smart
         )
         self.members.service = self.invocations
         self.listeners = ListenerService(self.invocations, self.registry)

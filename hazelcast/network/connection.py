@@ -15,7 +15,8 @@ A :class:`Connection` is an :class:`asyncio.BufferedProtocol`. Its states::
   ``benchmarks/test_bench_read_path.py``. While a handshake waiter is set (:meth:`expect_handshake_response`), the
   next message completes it; every other message goes to ``message_handler(connection, message)``.
 * Write path: :meth:`send_sync` queues the encoded message; all messages queued in one loop iteration go out in
-  one ``transport.write``. When the transport's buffer is over its high-water mark (``pause_writing``) nothing is
+  one ``transport.write``. Exception: the first message after bytes were read goes out at once (a request-response
+  client then needs no extra loop iteration per round trip; the rest of a burst is still coalesced). When the transport's buffer is over its high-water mark (``pause_writing``) nothing is
   written until ``resume_writing``; :meth:`send` waits for that before queueing.
 * :meth:`close` is idempotent: the first call records the reason and cause, stops reading, cancels a connect in
   progress, closes the transport and waits for it (aborting after a grace period), fails the handshake waiter and
@@ -26,11 +27,13 @@ A :class:`Connection` is an :class:`asyncio.BufferedProtocol`. Its states::
 from __future__ import annotations
 
 import asyncio
+import asyncio.base_events
 import enum
 import logging
 import socket
 import ssl
 import struct
+import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, List, Optional, Sequence, Tuple
 
@@ -131,6 +134,10 @@ class Connection(asyncio.BufferedProtocol):
         self.connection_id = connection_id
         self.options = options or ConnectionOptions()
         self._loop = loop or asyncio.get_running_loop()
+        # loop.time() without its Python frame when the loop keeps the standard clock (read and write times)
+        self._clock = (
+            time.monotonic if type(self._loop).time is asyncio.base_events.BaseEventLoop.time else self._loop.time
+        )
         self._handler = message_handler
         self._close_listeners: List[CloseListener] = list(close_listeners)
         self._state = ConnectionState.CREATED
@@ -140,6 +147,7 @@ class Connection(asyncio.BufferedProtocol):
         self._view = memoryview(self._buffer)
         self._pending: List[bytes] = []
         self._flush_scheduled = False
+        self._write_through = False
         self._write_paused = False
         self._writable_waiters: List[asyncio.Future] = []
         self._handshake: Optional[asyncio.Future] = None
@@ -289,7 +297,8 @@ class Connection(asyncio.BufferedProtocol):
     def buffer_updated(self, nbytes: int) -> None:
         if self._closing is not None:
             return
-        self.last_read_time = self._loop.time()
+        self.last_read_time = self._clock()
+        self._write_through = True
         try:
             messages = self._reader.feed(self._view[:nbytes])
         except ProtocolError as e:
@@ -348,6 +357,11 @@ class Connection(asyncio.BufferedProtocol):
         """
         if self._state is not ConnectionState.CONNECTED:
             return False
+        if self._write_through and not self._flush_scheduled and not self._write_paused:
+            self._write_through = False  # the first message after a read goes out at once
+            self._transport.write(message.to_bytes())  # type: ignore[union-attr]
+            self.last_write_time = self._clock()
+            return True
         self._pending.append(message.to_bytes())
         if not self._flush_scheduled:
             self._flush_scheduled = True

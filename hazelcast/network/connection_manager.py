@@ -16,6 +16,11 @@
   ``failure_detector.HeartbeatManager(manager.get_active_connections, manager.send_ping, ...)``), a built-in idle
   check pings connections that wrote nothing for ``heartbeat_interval`` and closes those that read nothing for
   ``heartbeat_timeout`` with a :class:`~hazelcast.errors.TargetDisconnectedError` cause.
+* **A new cluster** (its cluster id differs from the previous connection's, e.g. after the whole cluster
+  restarted): the member list is reset, and ``on_cluster_changed()`` (the client's "send state to cluster": all
+  Compact schemas, §6.4) is awaited before invocations are allowed again;
+  :meth:`ConnectionManager.check_invocation_allowed` raises a retryable ``HazelcastIOError`` meanwhile. If it
+  fails, the connection is closed and the hook runs again on the next connection to that cluster.
 * **Messages**: all inbound messages go through :class:`~hazelcast.network.direct_invoker.DirectInvoker` (the few
   requests this layer sends itself, with ids from ``correlation_id_source``), then to
   ``message_handler(connection, message)``.
@@ -104,6 +109,7 @@ class ConnectionManager:
         client_name: Optional[str] = None,
         client_version: str = __version__,
         on_cluster_lost: Optional[Callable[[], Any]] = None,
+        on_cluster_changed: Optional[Callable[[], Awaitable[Any]]] = None,
         builtin_heartbeat: bool = True,
         wait_strategy: Optional[WaitStrategy] = None,
         options: Optional[ConnectionOptions] = None,
@@ -126,6 +132,9 @@ class ConnectionManager:
             cluster_service, partition_service, listener_registrar or self._invoker, self.get_active_connections
         )
         self._on_cluster_lost = on_cluster_lost
+        self._on_cluster_changed = on_cluster_changed
+        self._uninitialized_cluster: Optional[uuid.UUID] = None
+        self._initialize_task: Optional[asyncio.Task] = None
         self._builtin_heartbeat = builtin_heartbeat
         self._state = ClientConnectionState.INITIAL
         self._connections: Dict[uuid.UUID, Connection] = {}
@@ -159,6 +168,11 @@ class ConnectionManager:
     def cluster_id(self) -> Optional[uuid.UUID]:
         """The id of the cluster connected to last."""
         return self._cluster_id
+
+    @property
+    def initialized_on_cluster(self) -> bool:
+        """False while ``on_cluster_changed`` has not yet completed for the cluster connected to."""
+        return self._uninitialized_cluster is None
 
     @property
     def cluster_view_connection(self) -> Optional[Connection]:
@@ -198,10 +212,13 @@ class ConnectionManager:
     def check_invocation_allowed(self) -> None:
         """Raise unless a request may be sent now: ClientNotActiveError after shutdown, ClientOfflineError while
         disconnected under ASYNC, HazelcastIOError (retryable) while disconnected otherwise."""
-        if self._state is ClientConnectionState.SHUTDOWN:
+        state = self._state
+        if state is ClientConnectionState.CONNECTED and self._uninitialized_cluster is None:
+            return  # a connection that is closing but not yet removed just makes the send fail (and retry)
+        if state is ClientConnectionState.SHUTDOWN:
             raise ClientNotActiveError("the client is shut down")
-        if self.get_active_connections():
-            return
+        if state is ClientConnectionState.CONNECTED:
+            raise HazelcastIOError("the client is sending its state to a new cluster")
         if self._state is ClientConnectionState.DISCONNECTED and self.config.reconnect_mode == ReconnectMode.ASYNC:
             raise ClientOfflineError("the client is disconnected from the cluster (reconnect mode ASYNC)")
         raise HazelcastIOError("no connection found to the cluster")
@@ -393,6 +410,8 @@ class ConnectionManager:
         if self._cluster_id is not None and response.cluster_id != self._cluster_id:
             _logger.warning("connected to a new cluster %s (was %s)", response.cluster_id, self._cluster_id)
             self._cluster.reset()
+            if self._on_cluster_changed is not None:
+                self._uninitialized_cluster = response.cluster_id
         self._cluster_id = response.cluster_id
         self._connections[member_uuid] = connection
         connection.add_close_listener(self._on_connection_closed)
@@ -408,7 +427,23 @@ class ConnectionManager:
             self._fire_lifecycle(LifecycleState.CONNECTED)
         self._cluster_view.connection_added(connection)
         self._fire_connection(0, connection)
+        if self._uninitialized_cluster == response.cluster_id and self._initialize_task is None:
+            self._initialize_task = self._spawn(self._initialize_on_cluster(connection, response.cluster_id))
         return connection
+
+    async def _initialize_on_cluster(self, connection: Connection, cluster_id: uuid.UUID) -> None:
+        assert self._on_cluster_changed is not None
+        try:
+            await self._on_cluster_changed()
+        except Exception as e:
+            _logger.warning("could not send the client state to cluster %s: %r", cluster_id, e)
+            self._spawn(connection.close("Failed to send the client state to the cluster", e))
+        else:
+            if self._uninitialized_cluster == cluster_id:
+                self._uninitialized_cluster = None
+                _logger.info("client %s: initialized on cluster %s", self.client_name, cluster_id)
+        finally:
+            self._initialize_task = None
 
     # -- losing connections ----------------------------------------------------------------------------------------
 

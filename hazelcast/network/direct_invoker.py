@@ -46,6 +46,15 @@ class DirectInvoker:
         # correlation id -> (connection, response waiter or None, event handler or None)
         self._table: Dict[int, Tuple[object, Optional[asyncio.Future], Optional[EventHandler]]] = {}
 
+    @property
+    def fallback(self) -> Optional[Callable[[object, ClientMessage], None]]:
+        """The handler of every message whose correlation id this table did not issue."""
+        return self._fallback
+
+    @fallback.setter
+    def fallback(self, handler: Optional[Callable[[object, ClientMessage], None]]) -> None:
+        self._fallback = handler
+
     def next_correlation_id(self) -> int:
         """A fresh id from the shared source (for requests answered outside this table, e.g. authentication)."""
         return self._next_id()

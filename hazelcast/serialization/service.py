@@ -44,6 +44,11 @@ __all__ = ["IntType", "SerializationService"]
 _I32_BE = struct.Struct(">i")
 _HEADER_BE = struct.Struct(">ii")
 _MAX_FETCHES = 100
+# str and int (INT) Data without a stream writer/reader: the commonest keys and values (big-endian payloads only)
+_STRING_HEADER = b"\x00\x00\x00\x00" + _I32_BE.pack(builtin.STRING)
+_INTEGER_HEADER = b"\x00\x00\x00\x00" + _I32_BE.pack(builtin.INTEGER)
+_STRING_TYPE = _I32_BE.pack(builtin.STRING)
+_INTEGER_TYPE = _I32_BE.pack(builtin.INTEGER)
 
 
 class SerializationService:
@@ -105,6 +110,18 @@ class SerializationService:
 
     def _to_data(self, obj: Any) -> Optional[Data]:
         # everything the compact fast path of DataCodec does not handle
+        cls = type(obj)
+        if self.big_endian:
+            if cls is str:
+                try:
+                    payload = obj.encode("utf-8")
+                except UnicodeEncodeError:
+                    pass  # the stream writer reports it
+                else:
+                    if len(payload) <= 0x7FFFFFFF:
+                        return _wrap(_STRING_HEADER + _I32_BE.pack(len(payload)) + payload)
+            elif cls is int and self.default_int_type == IntType.INT and -0x80000000 <= obj <= 0x7FFFFFFF:
+                return _wrap(_INTEGER_HEADER + _I32_BE.pack(obj))
         if obj is None:
             return None
         if type(obj) is Data:
@@ -177,6 +194,17 @@ class SerializationService:
             if not buf:
                 return None
             raise HazelcastSerializationError(f"a Data needs at least {DATA_OFFSET} bytes, got {len(buf)}")
+        if self.big_endian:
+            type_id = buf[4:8]
+            if type_id == _STRING_TYPE and len(buf) >= 12:
+                n = _I32_BE.unpack_from(buf, 8)[0]
+                if 0 <= n <= len(buf) - 12:
+                    try:
+                        return str(buf[12 : 12 + n], "utf-8")
+                    except UnicodeDecodeError:
+                        pass  # the stream reader reports it
+            elif type_id == _INTEGER_TYPE and len(buf) == 12:
+                return _I32_BE.unpack_from(buf, 8)[0]
         try:
             if buf[4:8] == b"\xff\xff\xff\xc9":
                 return self.compact.from_data(buf)
