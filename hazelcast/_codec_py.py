@@ -1505,27 +1505,39 @@ def decode_compact_data(buffer: Buffer, plans: dict, resolve: Any, big_endian: b
 # -- the Data fast path ------------------------------------------------------------------------------------------
 
 
+_STRING_HEADER = b"\x00\x00\x00\x00\xff\xff\xff\xf5"  # partition hash 0, type id -11 (STRING)
+_INTEGER_HEADER = b"\x00\x00\x00\x00\xff\xff\xff\xf9"  # partition hash 0, type id -7 (INTEGER)
+_STRING_TYPE = _STRING_HEADER[4:]
+_INTEGER_TYPE = _INTEGER_HEADER[4:]
+_COMPACT_TYPE = b"\xff\xff\xff\xc9"  # -55
+_I32_BE = struct.Struct(">i")
+
+
 class DataCodec:
-    """The hot path of ``SerializationService.to_data`` / ``to_object`` for compact objects.
+    """The hot path of ``SerializationService.to_data`` / ``to_object``: compact objects, strings and ints.
 
     Args:
         write_plans: write plans by class (a dict shared with the compact service, not copied).
         read_plans: read plans by schema id (shared, not copied).
         resolve: ``resolve(schema_id) -> ReadPlan`` for ids missing from ``read_plans``.
         data_class: the Data class (instances have a ``buffer`` attribute holding ``bytes``).
-        to_data_fallback: called with objects whose class has no write plan.
-        to_object_fallback: called with anything that is not compact Data (a ``data_class`` instance or bytes).
+        to_data_fallback: called with objects none of the fast paths takes.
+        to_object_fallback: called with anything none of the fast paths takes (it also sees a ``data_class``
+            instance or bytes that is malformed for its type).
         big_endian: byte order of the payload.
+        int_as_int32: write an ``int`` (exactly) in int32 range as INTEGER (type id -7).
 
-    ``to_data`` and ``to_object`` raise only ``HazelcastSerializationError`` on their compact paths (other
-    exceptions, e.g. from user code, are wrapped in it).
+    Fast paths, big-endian payloads only for str and int: ``str`` <-> STRING (-11: int32 length, UTF-8) when it
+    encodes as UTF-8, ``int`` -> INTEGER (-7) with ``int_as_int32``, INTEGER Data of exactly 12 bytes -> ``int``,
+    compact (-55) both ways, ``None`` -> ``None`` in ``to_object``. ``to_data`` and ``to_object`` raise only
+    ``HazelcastSerializationError`` on the compact paths (other exceptions, e.g. from user code, are wrapped in it).
     """
 
     __slots__ = ("_write_plans", "_read_plans", "_resolve", "_data_class", "_to_data_fallback",
-                 "_to_object_fallback", "_s")
+                 "_to_object_fallback", "_s", "_be", "_int32")
 
     def __init__(self, write_plans: dict, read_plans: dict, resolve: Any, data_class: Any, to_data_fallback: Any,
-                 to_object_fallback: Any, big_endian: bool = True) -> None:
+                 to_object_fallback: Any, big_endian: bool = True, int_as_int32: bool = False) -> None:
         if not isinstance(write_plans, dict) or not isinstance(read_plans, dict):
             raise TypeError("write_plans and read_plans must be dicts")
         self._write_plans = write_plans
@@ -1535,38 +1547,136 @@ class DataCodec:
         self._to_data_fallback = to_data_fallback
         self._to_object_fallback = to_object_fallback
         self._s = _BE if big_endian else _LE
+        self._be = bool(big_endian)
+        self._int32 = bool(int_as_int32)
+
+    def _builtin_buffer(self, obj: Any) -> Optional[bytes]:
+        # the Data bytes of a str, or of an int in int32 range with int_as_int32 (big-endian only); None otherwise
+        if not self._be:
+            return None
+        cls = type(obj)
+        if cls is str:
+            try:
+                payload = obj.encode("utf-8")
+            except UnicodeEncodeError:
+                return None  # the fallback reports it
+            if len(payload) > 0x7FFFFFFF:
+                return None
+            return _STRING_HEADER + _I32_BE.pack(len(payload)) + payload
+        if cls is int and self._int32 and -0x80000000 <= obj <= 0x7FFFFFFF:
+            return _INTEGER_HEADER + _I32_BE.pack(obj)
+        return None
 
     def to_data(self, obj: Any) -> Any:
-        """Data of a compact object whose class has a plan; anything else goes to the fallback."""
+        """Data of a compact object whose class has a plan, of a str, and of an int in int32 range (with
+        ``int_as_int32``; big-endian only for both); anything else goes to the fallback."""
         plan = self._write_plans.get(type(obj))
         if plan is None:
-            return self._to_data_fallback(obj)
-        try:
-            buffer = plan.to_data(obj)
-        except HazelcastSerializationError:
-            raise
-        except Exception as e:
-            raise HazelcastSerializationError(f"cannot serialize {type(obj).__name__}: {e}") from e
+            buffer = self._builtin_buffer(obj)
+            if buffer is None:
+                return self._to_data_fallback(obj)
+        else:
+            try:
+                buffer = plan.to_data(obj)
+            except HazelcastSerializationError:
+                raise
+            except Exception as e:
+                raise HazelcastSerializationError(f"cannot serialize {type(obj).__name__}: {e}") from e
         data = self._data_class.__new__(self._data_class)
         _object_setattr(data, "buffer", buffer)
         return data
 
-    def to_object(self, data: Any) -> Any:
-        """The object of compact Data (a ``data_class`` instance or bytes); anything else goes to the fallback."""
-        cls = type(data)
-        if cls is self._data_class:
-            buffer = data.buffer
-        elif cls is bytes:
-            buffer = data
-        else:
-            return self._to_object_fallback(data)
-        if type(buffer) is not bytes:
-            return self._to_object_fallback(data)
-        if len(buffer) < 16 or buffer[4:8] != b"\xff\xff\xff\xc9":
-            return self._to_object_fallback(data)
+    def to_buffer(self, obj: Any) -> Optional[bytes]:
+        """``to_data(obj).buffer`` without the Data object where the fast paths apply (None for None)."""
+        plan = self._write_plans.get(type(obj))
+        if plan is None:
+            buffer = self._builtin_buffer(obj)
+            if buffer is not None:
+                return buffer
+            data = self._to_data_fallback(obj)
+            return None if data is None else data.buffer
         try:
-            return _read_value(buffer, self._s, 8, self._read_plans, self._resolve)[0]
+            return plan.to_data(obj)
         except HazelcastSerializationError:
             raise
         except Exception as e:
-            raise HazelcastSerializationError(f"cannot deserialize: {e}") from e
+            raise HazelcastSerializationError(f"cannot serialize {type(obj).__name__}: {e}") from e
+
+    def to_object(self, data: Any) -> Any:
+        """The object of compact, str or int32 Data (a ``data_class`` instance or bytes; big-endian str and int32
+        only); None for None; anything else goes to the fallback."""
+        cls = type(data)
+        if cls is bytes:
+            buffer = data
+        elif cls is self._data_class:
+            buffer = data.buffer
+        elif data is None:
+            return None
+        else:
+            return self._to_object_fallback(data)
+        if type(buffer) is not bytes or len(buffer) < 12:
+            return self._to_object_fallback(data)
+        type_id = buffer[4:8]
+        if type_id == _COMPACT_TYPE and len(buffer) >= 16:
+            try:
+                return _read_value(buffer, self._s, 8, self._read_plans, self._resolve)[0]
+            except HazelcastSerializationError:
+                raise
+            except Exception as e:
+                raise HazelcastSerializationError(f"cannot deserialize: {e}") from e
+        if self._be:
+            if type_id == _STRING_TYPE:
+                n = _I32_BE.unpack_from(buffer, 8)[0]
+                if 0 <= n <= len(buffer) - 12:
+                    try:
+                        return str(buffer[12 : 12 + n], "utf-8")
+                    except UnicodeDecodeError:
+                        pass  # the fallback reports it
+            elif type_id == _INTEGER_TYPE and len(buffer) == 12:
+                return _I32_BE.unpack_from(buffer, 8)[0]
+        return self._to_object_fallback(data)
+
+
+# -- Partitioner -------------------------------------------------------------------------------------------------------
+
+import mmh3 as _mmh3  # noqa: E402
+
+_mmh3_hash = _mmh3.hash
+_NO_PARTITION_HASH = bytes(4)
+
+
+class Partitioner:
+    """The partition id of a serialized key: ``hashToIndex(partition hash, count)`` (``docs/protocol.md`` §4).
+
+    The partition hash of Data is its header's first four bytes (big-endian int32) when non-zero, else
+    MurmurHash3_x86_32 (seed ``0x01000193``) of the bytes after the 8-byte header; ``hashToIndex`` maps
+    ``Integer.MIN_VALUE`` to 0 and any other hash to ``abs(hash) % count``. ``count`` (settable) is the cluster's
+    partition count, 0 while unknown.
+
+    Raises (on call): ``RuntimeError`` while ``count`` is 0, ``HazelcastSerializationError`` for Data shorter than
+    its header; ``TypeError`` for objects that are not bytes-like.
+    """
+
+    __slots__ = ("count",)
+
+    def __init__(self, count: int = 0) -> None:
+        if count < 0:
+            raise ValueError("the partition count must not be negative")
+        self.count = count
+
+    def __call__(self, key_data: Any) -> int:
+        """``hashToIndex(partition hash, count)`` of the Data bytes ``key_data``."""
+        count = self.count
+        if count <= 0:
+            raise RuntimeError("the partition count is not known before the first connection to the cluster")
+        if type(key_data) is not bytes:
+            key_data = bytes(key_data)
+        if len(key_data) < 8:
+            raise HazelcastSerializationError(f"Data of {len(key_data)} bytes is shorter than its 8-byte header")
+        if key_data[:4] == _NO_PARTITION_HASH:
+            h = _mmh3_hash(key_data[8:], 0x01000193)
+        else:
+            h = int.from_bytes(key_data[:4], "big", signed=True)
+        if h == -0x80000000:
+            return 0
+        return abs(h) % count

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import struct
 import uuid as _uuid
+from operator import index as _operator_index
 from typing import Any, Dict, List, Optional, Tuple, Union
 
 from hazelcast.errors import ProtocolError
@@ -206,6 +207,74 @@ class ClientMessage:
         msg._last = 0
         msg._pos = 0
         msg.retryable = False
+        return msg
+
+    @classmethod
+    def create_keyed_request(
+        cls,
+        message_type: int,
+        retryable: Any,
+        name: str,
+        key: Buffer,
+        value: Optional[Buffer],
+        thread_id: int,
+        ttl: Optional[int] = None,
+        max_idle: Optional[int] = None,
+    ) -> "ClientMessage":
+        """A whole keyed request in one call: the request header (partition id -1), the fixed int64 parameters
+        ``thread_id`` [, ``ttl`` [, ``max_idle``]] in the initial frame, then a String frame ``name``, a Data frame
+        ``key`` and, unless ``value`` is None, a Data frame ``value``; ``retryable`` set. Byte for byte what
+        ``create_request`` + ``set_int64`` + ``append_string`` + ``append_data`` build (the layout of the Map
+        service's keyed requests: Get, Put, Set, PutIfAbsent, Remove, Delete, ContainsKey, Replace, ...).
+
+        Raises ``TypeError`` for a non-str name or key/value objects without the buffer protocol, ``ValueError``
+        for ``max_idle`` without ``ttl``, :class:`~hazelcast.errors.ProtocolError` for parameters that do not fit
+        int64 (checked first, in order), a name that is not encodable as UTF-8, or a frame that is too large.
+        """
+        message_type = _operator_index(message_type)
+        if not -0x80000000 <= message_type <= 0x7FFFFFFF:
+            raise OverflowError("value too large to convert to int32_t")
+        if not isinstance(name, str):
+            raise TypeError(f"name must be a str, not {type(name).__name__}")
+        if max_idle is not None and ttl is None:
+            raise ValueError("max_idle needs a ttl")
+        fixed = [thread_id] if ttl is None else [thread_id, ttl] if max_idle is None else [thread_id, ttl, max_idle]
+        packed = []
+        for param in fixed:
+            try:
+                packed.append(_pack_q(param))
+            except (struct.error, OverflowError, TypeError):
+                raise ProtocolError(f"cannot encode {param!r} as int64") from None
+        try:
+            name_bytes = name.encode("utf-8")
+        except UnicodeEncodeError as e:
+            raise ProtocolError(f"string is not encodable as UTF-8: {e}") from None
+        key_view = memoryview(key)
+        value_view = None if value is None else memoryview(value)
+        n_name, n_key = len(name_bytes), key_view.nbytes
+        n_value = 0 if value_view is None else value_view.nbytes
+        limit = 0x7FFFFFFF - SIZE_OF_FRAME_LENGTH_AND_FLAGS
+        if n_name > limit or n_key > limit or n_value > limit:
+            raise ProtocolError("frame content does not fit a frame")
+        initial = SIZE_OF_FRAME_LENGTH_AND_FLAGS + REQUEST_HEADER_SIZE + 8 * len(fixed)
+        parts = [
+            _REQUEST_START.pack(initial, UNFRAGMENTED_MESSAGE, message_type, 0, -1),
+            *packed,
+            _pack_header(n_name + SIZE_OF_FRAME_LENGTH_AND_FLAGS, 0),
+            name_bytes,
+            _pack_header(n_key + SIZE_OF_FRAME_LENGTH_AND_FLAGS, 0),
+            key_view,
+        ]
+        last = initial + SIZE_OF_FRAME_LENGTH_AND_FLAGS + n_name
+        if value_view is not None:
+            parts.append(_pack_header(n_value + SIZE_OF_FRAME_LENGTH_AND_FLAGS, 0))
+            parts.append(value_view)
+            last += SIZE_OF_FRAME_LENGTH_AND_FLAGS + n_key
+        msg = _object_new(cls)
+        msg._buf = bytearray(b"".join(parts))
+        msg._last = last
+        msg._pos = 0
+        msg.retryable = True if retryable else False
         return msg
 
     @classmethod
@@ -435,6 +504,36 @@ class ClientMessage:
             buf = self._buf = bytearray(buf)
         final = buf[5] & 0x20  # IS_FINAL (0x2000) lives in the high byte
         _U16.pack_into(buf, 4, (value & 0xDFFF) | (final << 8))
+
+    def set_request_header(self, correlation_id: int, partition_id: int, add_flags: int) -> None:
+        """Write the correlation id and the partition id of a request and OR ``add_flags`` into the flags of its
+        initial frame (IS_FINAL excepted): the three header writes of an invocation in one call. Checks everything
+        before writing anything: :class:`~hazelcast.errors.ProtocolError` for a message without frames, an initial
+        frame too short for the request header, or ids that do not fit int64 / int32; ``TypeError`` for
+        non-integer flags."""
+        buf = self._buf
+        if len(buf) < SIZE_OF_FRAME_LENGTH_AND_FLAGS:
+            raise ProtocolError("message has no frames")
+        length = _unpack_i32(buf, 0)[0] - SIZE_OF_FRAME_LENGTH_AND_FLAGS
+        if 8 > length - 4:
+            raise ProtocolError(f"fixed-size field of 8 bytes at offset 4 is outside a {length}-byte initial frame")
+        if 4 > length - 12:
+            raise ProtocolError(f"fixed-size field of 4 bytes at offset 12 is outside a {length}-byte initial frame")
+        try:
+            cid = _pack_q(correlation_id)
+        except (struct.error, OverflowError, TypeError):
+            raise ProtocolError(f"cannot encode {correlation_id!r} as int64") from None
+        try:
+            pid = _pack_i(partition_id)
+        except (struct.error, OverflowError, TypeError):
+            raise ProtocolError(f"cannot encode {partition_id!r} as int32") from None
+        add = add_flags & 0xDFFF
+        if type(buf) is not bytearray:
+            buf = self._buf = bytearray(buf)
+        if add:
+            _U16.pack_into(buf, 4, _unpack_u16(buf, 4)[0] | add)
+        buf[10:18] = cid
+        buf[18:22] = pid
 
     def is_event(self) -> bool:
         """Whether the initial frame carries IS_EVENT."""

@@ -301,18 +301,69 @@ class Invocation:
         )
 
 
+_future_set_result = asyncio.Future.set_result
+_future_set_exception = asyncio.Future.set_exception
+_future_cancel = asyncio.Future.cancel
+_future_add_done_callback = asyncio.Future.add_done_callback
+_future_remove_done_callback = asyncio.Future.remove_done_callback
+if asyncio.current_task.__module__ == "asyncio.tasks" and isinstance(getattr(asyncio.tasks, "_current_tasks", None),
+                                                                     dict):  # pragma: no branch
+    _current_task = asyncio.tasks._current_tasks.get  # 3.11: the dict behind the Python asyncio.current_task
+else:  # pragma: no cover - 3.12+: asyncio.current_task is C
+    _current_task = asyncio.current_task
+
+
 class _InvocationFuture(asyncio.Future):  # type: ignore[type-arg]
     """The future of one invocation. Cancelling it (as cancelling the task that awaits it does) cancels the
     invocation: it leaves the pending table and frees its slot and timers. Each service makes a subclass whose
-    ``_service`` is that service (no per-future reference to set)."""
+    ``_service`` is that service (no per-future reference to set).
 
-    __slots__ = ("_invocation",)
+    **Waking the awaiting task without a loop iteration.** A task awaiting this future registers its wake-up with
+    ``add_done_callback(wakeup, context=task_context)``; the future keeps that first task callback (``_waker``)
+    itself instead of handing it to asyncio. When a response completes the invocation from a callback of the
+    loop (reading a connection, a timer; no task running), :meth:`InvocationService._complete` calls the wake-up at
+    once, in the task's context, instead of scheduling it for the next loop iteration: the task resumes in the
+    same iteration as the response arrived (one loop iteration per round trip instead of two). Every other
+    completion (errors, timeouts, cancellation, a task running) schedules it with ``call_soon``, as asyncio does.
+    Other callbacks (``gather``, ``shield``, ...) go to asyncio unchanged.
+    """
+
+    __slots__ = ("_invocation", "_waker", "_waker_context")
     _service: "InvocationService"
 
+    def add_done_callback(self, fn: Callable[..., Any], *, context: Any = None) -> None:
+        if context is not None and self._waker is None and not self.done():
+            self._waker = fn
+            self._waker_context = context
+        else:
+            _future_add_done_callback(self, fn, context=context)
+
+    def remove_done_callback(self, fn: Callable[..., Any]) -> int:
+        removed = _future_remove_done_callback(self, fn)
+        if self._waker is not None and self._waker == fn:
+            self._waker = None
+            removed += 1
+        return removed
+
+    def _wake_soon(self) -> None:
+        waker = self._waker
+        if waker is not None:
+            self._waker = None
+            self.get_loop().call_soon(waker, self, context=self._waker_context)
+
+    def set_result(self, result: Any) -> None:
+        _future_set_result(self, result)
+        self._wake_soon()
+
+    def set_exception(self, exception: Any) -> None:
+        _future_set_exception(self, exception)
+        self._wake_soon()
+
     def cancel(self, msg: Any = None) -> bool:
-        if not super().cancel(msg):
+        if not _future_cancel(self, msg):
             return False
-        invocation = getattr(self, "_invocation", None)
+        self._wake_soon()
+        invocation = self._invocation
         if invocation is not None:
             self._invocation = None
             service = self._service
@@ -574,6 +625,7 @@ class InvocationService:
         invocation = Invocation(request, future, start, timeout, partition_id, member_uuid, connection, urgent,
                                 event_handler)
         future._invocation = invocation
+        future._waker = None
         invocation._holds_slot = not urgent
         self._launch(invocation)
         try:
@@ -593,20 +645,38 @@ class InvocationService:
         future = self._new_future()
         invocation = Invocation(request, future, self._clock(), self._timeout, partition_id)
         future._invocation = invocation
+        future._waker = None
         invocation._holds_slot = True
-        self._launch(invocation)
+        try:  # _launch, inlined: this runs for every keyed operation
+            invocation.correlation_id = correlation_id = self._next_id()
+            request.set_request_header(correlation_id, partition_id, BACKUP_AWARE_FLAG if self._backup_aware else 0)
+            deadline = invocation.deadline
+            if deadline != math.inf:  # _TimerWheel.schedule, inlined for a new invocation
+                invocation._timer_at = deadline
+                tick = math.ceil(deadline / self._timer_resolution)
+                bucket = self._wheel._buckets.get(tick)  # type: ignore[union-attr]
+                if bucket is None:
+                    self._wheel._add(invocation, tick)  # type: ignore[union-attr]
+                else:
+                    bucket[invocation] = None
+                    invocation._bucket = bucket
+            self._send_attempt(invocation)
+        except BaseException:
+            self._finish(invocation)
+            raise
         return future
 
     def _launch(self, invocation: Invocation) -> None:
         """First attempt of a new invocation: header fields, correlation id, deadline timer, send."""
         try:
             request = invocation.request
-            if invocation.partition_id != -1:
-                request.partition_id = invocation.partition_id
-            if self._backup_aware:
-                request.flags = request.flags | BACKUP_AWARE_FLAG
             invocation.correlation_id = correlation_id = self._next_id()
-            request.correlation_id = correlation_id
+            partition_id = invocation.partition_id
+            request.set_request_header(
+                correlation_id,
+                request.partition_id if partition_id == -1 else partition_id,
+                BACKUP_AWARE_FLAG if self._backup_aware else 0,
+            )
             deadline = invocation.deadline
             if deadline != math.inf:  # _TimerWheel.schedule, inlined for a new invocation
                 invocation._timer_at = deadline
@@ -771,8 +841,17 @@ class InvocationService:
                     self._in_flight -= 1
         future = invocation.future
         future._invocation = None  # type: ignore[attr-defined]
-        if not future.done():
-            future.set_result(response)
+        if future.done():
+            return
+        _future_set_result(future, response)
+        waker = future._waker  # type: ignore[attr-defined]
+        if waker is not None:  # the awaiting task: wake it now when no task runs (see _InvocationFuture)
+            future._waker = None  # type: ignore[attr-defined]
+            loop = self._loop
+            if _current_task(loop) is None:
+                future._waker_context.run(waker, future)  # type: ignore[attr-defined]
+            else:
+                loop.call_soon(waker, future, context=future._waker_context)  # type: ignore[attr-defined,union-attr]
 
     def _fail(self, invocation: Invocation, error: BaseException) -> None:
         self._detach(invocation)

@@ -12,6 +12,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import mmh3
 
+from hazelcast import _backend
 from hazelcast.errors import ClientNotAllowedInClusterError, HazelcastSerializationError
 
 _logger = logging.getLogger(__name__)
@@ -21,8 +22,6 @@ MURMUR_SEED = 0x01000193
 DATA_HEADER_SIZE = 8
 """Bytes before a Data payload: partition hash (4, BE) and type id (4, BE)."""
 _INT_MIN = -(2**31)
-_NO_PARTITION_HASH = bytes(4)
-_mmh3_hash = mmh3.hash  # signed int32 by default
 
 
 def murmur_hash(data: bytes) -> int:
@@ -48,6 +47,9 @@ class PartitionService:
 
     def __init__(self) -> None:
         self._count = 0
+        self._partitioner = _backend.codec.Partitioner()
+        # the backend's Partitioner answers get_partition_id directly: no Python frame per keyed operation
+        self.get_partition_id = self._partitioner  # type: ignore[method-assign]
         self._owners: Dict[int, uuid.UUID] = {}
         self._version = -1
         self._source: Any = None
@@ -68,7 +70,7 @@ class PartitionService:
         """Record the partition count of the first authentication; later ones must match, else
         :class:`~hazelcast.errors.ClientNotAllowedInClusterError`."""
         if self._count == 0:
-            self._count = count
+            self._count = self._partitioner.count = count
         elif self._count != count:
             raise ClientNotAllowedInClusterError(
                 f"the cluster has {count} partitions, but this client already saw {self._count}"
@@ -106,21 +108,7 @@ class PartitionService:
         Raises :class:`~hazelcast.errors.HazelcastSerializationError` for a too-short Data and
         :class:`RuntimeError` when the partition count is not known yet.
         """
-        count = self._count
-        if count == 0:
-            raise RuntimeError("the partition count is not known before the first connection to the cluster")
-        if type(key_data) is not bytes:
-            key_data = bytes(key_data)
-        if len(key_data) < DATA_HEADER_SIZE:
-            raise HazelcastSerializationError(f"Data of {len(key_data)} bytes is shorter than its 8-byte header")
-        # murmur_hash and hash_to_index, inlined: this runs for every keyed operation
-        if key_data[:4] == _NO_PARTITION_HASH:
-            h = _mmh3_hash(key_data[DATA_HEADER_SIZE:], MURMUR_SEED)
-        else:
-            h = int.from_bytes(key_data[:4], "big", signed=True)
-        if h == _INT_MIN:
-            return 0
-        return abs(h) % count
+        return self._partitioner(key_data)  # (the instance attribute of the same name skips this frame)
 
     def owners(self) -> Dict[int, uuid.UUID]:
         """A copy of the partition -> owner table."""
@@ -128,7 +116,7 @@ class PartitionService:
 
     def reset(self) -> None:
         """Forget the table and the count (the client switched to another cluster)."""
-        self._count = 0
+        self._count = self._partitioner.count = 0
         self._owners = {}
         self._version = -1
         self._source = None

@@ -2066,8 +2066,12 @@ def decode_compact_data(buffer, dict plans, resolve, big_endian=True):
 
 # -- the Data fast path ------------------------------------------------------------------------------------------
 
+cdef int32_t _TYPE_STRING = -11
+cdef int32_t _TYPE_INTEGER = -7
+
+
 cdef class DataCodec:
-    """The hot path of ``SerializationService.to_data`` / ``to_object`` for compact objects (see the pure twin)."""
+    """The hot path of ``SerializationService.to_data`` / ``to_object`` (see the pure twin)."""
 
     cdef dict _write_plans
     cdef dict _read_plans
@@ -2076,13 +2080,14 @@ cdef class DataCodec:
     cdef object _to_data_fallback
     cdef object _to_object_fallback
     cdef bint _be
+    cdef bint _int32
     cdef bint _fast_new
     cdef object _buffer  # the class's "buffer" descriptor (a slot): read and written without attribute lookups
     cdef descrgetfunc _get_buffer
     cdef descrsetfunc _set_buffer
 
     def __init__(self, dict write_plans, dict read_plans, resolve, data_class, to_data_fallback, to_object_fallback,
-                 big_endian=True):
+                 big_endian=True, int_as_int32=False):
         self._write_plans = write_plans
         self._read_plans = read_plans
         self._resolve = resolve
@@ -2090,6 +2095,7 @@ cdef class DataCodec:
         self._to_data_fallback = to_data_fallback
         self._to_object_fallback = to_object_fallback
         self._be = bool(big_endian)
+        self._int32 = bool(int_as_int32)
         self._fast_new = isinstance(data_class, type) and data_class.__new__ is _object_new
         self._buffer = None
         self._get_buffer = NULL
@@ -2101,11 +2107,61 @@ cdef class DataCodec:
             self._get_buffer = (<PyTypeObject*>descriptor_type).tp_descr_get
             self._set_buffer = (<PyTypeObject*>descriptor_type).tp_descr_set
 
+    cdef object _wrap(self, object buffer):
+        data = _new_instance(self._data_class, self._fast_new)
+        if self._set_buffer != NULL:
+            self._set_buffer(self._buffer, data, buffer)
+        else:
+            PyObject_GenericSetAttr(data, "buffer", buffer)
+        return data
+
+    cdef object _builtin_buffer(self, object obj):
+        # the Data bytes of a str, or of an int in int32 range with int_as_int32 (big-endian only); None otherwise
+        cdef object cls = type(obj)
+        cdef const char* utf8
+        cdef Py_ssize_t n
+        cdef long long v
+        cdef uint8_t* p
+        if not self._be:
+            return None
+        if cls is str:
+            try:
+                utf8 = PyUnicode_AsUTF8AndSize(obj, &n)
+            except UnicodeEncodeError:
+                return None  # the fallback reports it
+            if n > 0x7FFFFFFF:
+                return None
+            buffer = PyBytes_FromStringAndSize(NULL, 12 + n)
+            p = <uint8_t*>PyBytes_AS_STRING(buffer)
+            _put32(p, 0, True)
+            _put32(p + 4, <uint32_t>_TYPE_STRING, True)
+            _put32(p + 8, <uint32_t>n, True)
+            memcpy(p + 12, utf8, n)
+            return buffer
+        if cls is int and self._int32:
+            try:
+                v = obj
+            except OverflowError:
+                return None
+            if v < -0x80000000 or v > 0x7FFFFFFF:
+                return None
+            buffer = PyBytes_FromStringAndSize(NULL, 12)
+            p = <uint8_t*>PyBytes_AS_STRING(buffer)
+            _put32(p, 0, True)
+            _put32(p + 4, <uint32_t>_TYPE_INTEGER, True)
+            _put32(p + 8, <uint32_t><int32_t>v, True)
+            return buffer
+        return None
+
     def to_data(self, obj):
-        """Data of a compact object whose class has a plan; anything else goes to the fallback."""
+        """Data of a compact object whose class has a plan, of a str, and of an int in int32 range (with
+        ``int_as_int32``; big-endian only for both); anything else goes to the fallback."""
         cdef PyObject* plan = PyDict_GetItem(self._write_plans, type(obj))
         if plan == NULL:
-            return self._to_data_fallback(obj)
+            buffer = self._builtin_buffer(obj)
+            if buffer is None:
+                return self._to_data_fallback(obj)
+            return self._wrap(buffer)
         try:
             buffer = _plan_to_data_raw(<WritePlan>plan, obj)
         except HazelcastSerializationError:
@@ -2114,35 +2170,143 @@ cdef class DataCodec:
             raise _write_error(obj, e) from None
         except Exception as e:
             raise HazelcastSerializationError(f"cannot serialize {type(obj).__name__}: {e}") from e
-        data = _new_instance(self._data_class, self._fast_new)
-        if self._set_buffer != NULL:
-            self._set_buffer(self._buffer, data, buffer)
-        else:
-            PyObject_GenericSetAttr(data, "buffer", buffer)
-        return data
+        return self._wrap(buffer)
+
+    def to_buffer(self, obj):
+        """``to_data(obj).buffer`` without the Data object where the fast paths apply (None for None)."""
+        cdef PyObject* plan = PyDict_GetItem(self._write_plans, type(obj))
+        if plan == NULL:
+            buffer = self._builtin_buffer(obj)
+            if buffer is not None:
+                return buffer
+            data = self._to_data_fallback(obj)
+            return None if data is None else data.buffer
+        try:
+            return _plan_to_data_raw(<WritePlan>plan, obj)
+        except HazelcastSerializationError:
+            raise
+        except _WRAPPED as e:
+            raise _write_error(obj, e) from None
+        except Exception as e:
+            raise HazelcastSerializationError(f"cannot serialize {type(obj).__name__}: {e}") from e
 
     def to_object(self, data):
-        """The object of compact Data (a ``data_class`` instance or bytes); anything else goes to the fallback."""
+        """The object of compact, str or int32 Data (a ``data_class`` instance or bytes; big-endian str and int32
+        only); None for None; anything else goes to the fallback."""
         cdef object cls = type(data)
         cdef object buffer
         cdef Py_ssize_t end
-        if cls is self._data_class:
-            buffer = self._get_buffer(self._buffer, data, cls) if self._get_buffer != NULL else data.buffer
-        elif cls is bytes:
+        cdef int32_t type_id, length
+        if cls is bytes:
             buffer = data
+        elif cls is self._data_class:
+            buffer = self._get_buffer(self._buffer, data, cls) if self._get_buffer != NULL else data.buffer
+        elif data is None:
+            return None
         else:
             return self._to_object_fallback(data)
         if type(buffer) is not bytes:
             return self._to_object_fallback(data)
         cdef Py_ssize_t n = PyBytes_GET_SIZE(buffer)
         cdef const uint8_t* p = <const uint8_t*>PyBytes_AS_STRING(buffer)
-        if n < 16 or <int32_t>_get32(p + 4, True) != -55:
+        if n < 12:
             return self._to_object_fallback(data)
-        try:
-            return _read_value_raw(p, n, 8, self._be, self._read_plans, self._resolve, &end)
-        except HazelcastSerializationError:
-            raise
-        except UnicodeDecodeError as e:
-            raise HazelcastSerializationError(f"malformed compact data: invalid UTF-8: {e.reason}") from None
-        except Exception as e:
-            raise HazelcastSerializationError(f"cannot deserialize: {e}") from e
+        type_id = <int32_t>_get32(p + 4, True)
+        if type_id == -55 and n >= 16:
+            try:
+                return _read_value_raw(p, n, 8, self._be, self._read_plans, self._resolve, &end)
+            except HazelcastSerializationError:
+                raise
+            except UnicodeDecodeError as e:
+                raise HazelcastSerializationError(f"malformed compact data: invalid UTF-8: {e.reason}") from None
+            except Exception as e:
+                raise HazelcastSerializationError(f"cannot deserialize: {e}") from e
+        if self._be:
+            if type_id == _TYPE_STRING:
+                length = <int32_t>_get32(p + 8, True)
+                if 0 <= length <= n - 12:
+                    try:
+                        return PyUnicode_DecodeUTF8(<const char*>p + 12, length, NULL)
+                    except UnicodeDecodeError:
+                        pass  # the fallback reports it
+            elif type_id == _TYPE_INTEGER and n == 12:
+                return <int32_t>_get32(p + 8, True)
+        return self._to_object_fallback(data)
+
+
+# ------------------------------------------------------------------------------------------------------------------
+# Partitioner
+# ------------------------------------------------------------------------------------------------------------------
+
+cdef inline uint32_t _rotl32(uint32_t x, int r) noexcept nogil:
+    return (x << r) | (x >> (32 - r))
+
+
+cdef int32_t _murmur3_x86_32(const uint8_t* data, Py_ssize_t n, uint32_t seed) noexcept nogil:
+    # MurmurHash3_x86_32 (blocks read little-endian, as the mmh3 package and Hazelcast's Java member do)
+    cdef uint32_t c1 = 0xCC9E2D51U
+    cdef uint32_t c2 = 0x1B873593U
+    cdef uint32_t h1 = seed
+    cdef uint32_t k1
+    cdef Py_ssize_t i
+    cdef Py_ssize_t blocks = n // 4
+    for i in range(blocks):
+        k1 = _get32(data + 4 * i, False)
+        k1 *= c1
+        k1 = _rotl32(k1, 15)
+        k1 *= c2
+        h1 ^= k1
+        h1 = _rotl32(h1, 13)
+        h1 = h1 * 5 + 0xE6546B64U
+    cdef const uint8_t* tail = data + 4 * blocks
+    cdef Py_ssize_t rest = n & 3
+    k1 = 0
+    if rest == 3:
+        k1 ^= <uint32_t>tail[2] << 16
+    if rest >= 2:
+        k1 ^= <uint32_t>tail[1] << 8
+    if rest >= 1:
+        k1 ^= tail[0]
+        k1 *= c1
+        k1 = _rotl32(k1, 15)
+        k1 *= c2
+        h1 ^= k1
+    h1 ^= <uint32_t>n
+    h1 ^= h1 >> 16
+    h1 *= 0x85EBCA6BU
+    h1 ^= h1 >> 13
+    h1 *= 0xC2B2AE35U
+    h1 ^= h1 >> 16
+    return <int32_t>h1
+
+
+cdef class Partitioner:
+    """The partition id of a serialized key (see the pure twin)."""
+
+    cdef public Py_ssize_t count
+
+    def __init__(self, Py_ssize_t count=0):
+        if count < 0:
+            raise ValueError("the partition count must not be negative")
+        self.count = count
+
+    def __call__(self, key_data):
+        """``hashToIndex(partition hash, count)`` of the Data bytes ``key_data``."""
+        cdef int32_t h
+        cdef Py_ssize_t count = self.count
+        if count <= 0:
+            raise RuntimeError("the partition count is not known before the first connection to the cluster")
+        if type(key_data) is not bytes:
+            key_data = bytes(key_data)
+        cdef Py_ssize_t n = PyBytes_GET_SIZE(key_data)
+        cdef const uint8_t* p = <const uint8_t*>PyBytes_AS_STRING(key_data)
+        if n < 8:
+            raise HazelcastSerializationError(f"Data of {n} bytes is shorter than its 8-byte header")
+        h = <int32_t>_get32(p, True)
+        if h == 0:
+            h = _murmur3_x86_32(p + 8, n - 8, 0x01000193)
+        if h == -2147483648:
+            return 0
+        if h < 0:
+            h = -h
+        return h % count

@@ -11,9 +11,11 @@ exception. Every length read from the wire is checked before it is used, written
 """
 
 from cpython.buffer cimport PyBUF_SIMPLE, PyBuffer_Release, PyObject_GetBuffer
-from cpython.bytearray cimport PyByteArray_AS_STRING, PyByteArray_GET_SIZE, PyByteArray_Resize
+from cpython.bytearray cimport (
+    PyByteArray_AS_STRING, PyByteArray_FromStringAndSize, PyByteArray_GET_SIZE, PyByteArray_Resize,
+)
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
-from cpython.number cimport PyIndex_Check
+from cpython.number cimport PyIndex_Check, PyNumber_Index
 from cpython.unicode cimport PyUnicode_DecodeUTF8
 from libc.stdint cimport int32_t, int64_t, uint8_t, uint16_t, uint32_t, uint64_t
 from libc.string cimport memcpy, memset
@@ -109,6 +111,13 @@ cdef inline object _index(object value):
     if PyIndex_Check(value):
         return value
     raise TypeError("an integer is required")
+
+
+cdef inline int64_t _fixed_i64(object value) except? -1:
+    try:
+        return _index(value)
+    except (OverflowError, TypeError):
+        raise ProtocolError(f"cannot encode {value!r} as int64") from None
 
 
 def _check_max_message_size(value):
@@ -294,6 +303,100 @@ cdef class ClientMessage:
         msg._buf = buf
         msg._last = 0
         return msg
+
+    @classmethod
+    def create_keyed_request(cls, message_type, retryable, name, key, value, thread_id, ttl=None,
+                             max_idle=None):
+        """A whole keyed request in one call (see the pure twin)."""
+        cdef int64_t fixed[3]
+        cdef Py_ssize_t nfixed = 1
+        message_type = PyNumber_Index(message_type)
+        if not -0x80000000 <= message_type <= 0x7FFFFFFF:
+            raise OverflowError("value too large to convert to int32_t")
+        cdef int32_t mtype = message_type
+        if not isinstance(name, str):
+            raise TypeError(f"name must be a str, not {type(name).__name__}")
+        if max_idle is not None and ttl is None:
+            raise ValueError("max_idle needs a ttl")
+        fixed[0] = _fixed_i64(thread_id)
+        if ttl is not None:
+            fixed[1] = _fixed_i64(ttl)
+            nfixed = 2
+            if max_idle is not None:
+                fixed[2] = _fixed_i64(max_idle)
+                nfixed = 3
+        try:
+            name_bytes = name.encode("utf-8")
+        except UnicodeEncodeError as e:
+            raise ProtocolError(f"string is not encodable as UTF-8: {e}") from None
+        cdef _View k = _View(key)
+        cdef _View v = _View(value) if value is not None else None
+        cdef Py_ssize_t n_name = PyBytes_GET_SIZE(name_bytes)
+        cdef Py_ssize_t n_key = k.view.len
+        cdef Py_ssize_t n_value = v.view.len if v is not None else 0
+        if n_name > 0x7FFFFFFF - HDR or n_key > 0x7FFFFFFF - HDR or n_value > 0x7FFFFFFF - HDR:
+            raise ProtocolError("frame content does not fit a frame")
+        cdef Py_ssize_t initial = HDR + REQUEST_HEADER_SIZE + 8 * nfixed
+        cdef Py_ssize_t total = initial + HDR + n_name + HDR + n_key + (HDR + n_value if v is not None else 0)
+        cdef bytearray buf = PyByteArray_FromStringAndSize(NULL, total)
+        cdef uint8_t* p = <uint8_t*>PyByteArray_AS_STRING(buf)
+        cdef Py_ssize_t i
+        _put_i32(p, <int32_t>initial)
+        _put_u16(p + 4, C_UNFRAGMENTED)
+        _put_i32(p + 6, mtype)
+        _put_i64(p + 10, 0)
+        _put_i32(p + 18, -1)
+        for i in range(nfixed):
+            _put_i64(p + 22 + 8 * i, fixed[i])
+        cdef Py_ssize_t off = initial
+        _put_i32(p + off, <int32_t>(HDR + n_name))
+        _put_u16(p + off + 4, 0)
+        memcpy(p + off + HDR, PyBytes_AS_STRING(name_bytes), n_name)
+        off += HDR + n_name
+        _put_i32(p + off, <int32_t>(HDR + n_key))
+        _put_u16(p + off + 4, 0)
+        if n_key:
+            memcpy(p + off + HDR, k.view.buf, n_key)
+        cdef Py_ssize_t last = off
+        if v is not None:
+            off += HDR + n_key
+            _put_i32(p + off, <int32_t>(HDR + n_value))
+            _put_u16(p + off + 4, 0)
+            if n_value:
+                memcpy(p + off + HDR, v.view.buf, n_value)
+            last = off
+        cdef ClientMessage msg = ClientMessage.__new__(ClientMessage)
+        msg._buf = buf
+        msg._last = last
+        msg.retryable = True if retryable else False
+        return msg
+
+    def set_request_header(self, correlation_id, partition_id, add_flags):
+        """Write the correlation id and the partition id of a request and OR ``add_flags`` into the flags of its
+        initial frame (see the pure twin)."""
+        cdef int64_t cid
+        cdef int32_t pid
+        if _len(self._buf) < HDR:
+            raise ProtocolError("message has no frames")
+        cdef Py_ssize_t length = _i32(_ptr(self._buf)) - HDR
+        if 8 > length - 4:
+            raise ProtocolError(f"fixed-size field of 8 bytes at offset 4 is outside a {length}-byte initial frame")
+        if 4 > length - 12:
+            raise ProtocolError(f"fixed-size field of 4 bytes at offset 12 is outside a {length}-byte initial frame")
+        try:
+            cid = _index(correlation_id)
+        except (OverflowError, TypeError):
+            raise ProtocolError(f"cannot encode {correlation_id!r} as int64") from None
+        try:
+            pid = _index(partition_id)
+        except (OverflowError, TypeError):
+            raise ProtocolError(f"cannot encode {partition_id!r} as int32") from None
+        cdef uint16_t add = (add_flags & 0xFFFF) & ~C_IS_FINAL & 0xFFFF
+        self._writable()
+        cdef uint8_t* p = _ptr(self._buf)
+        _put_u16(p + 4, _u16(p + 4) | add)
+        _put_i64(p + HDR + 4, cid)
+        _put_i32(p + HDR + 12, pid)
 
     cdef bytearray _writable(self):
         if type(self._buf) is not bytearray:

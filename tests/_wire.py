@@ -41,6 +41,8 @@ def codecs(framing: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
         module = importlib.import_module(f"{package.__name__}.{info.name}")
         if hasattr(module, "_create_request"):
             monkeypatch.setattr(module, "_create_request", framing.ClientMessage.create_request)
+        if hasattr(module, "_create_keyed"):
+            monkeypatch.setattr(module, "_create_keyed", framing.ClientMessage.create_keyed_request)
     return framing
 
 

@@ -4,6 +4,8 @@ import asyncio
 import uuid
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from hazelcast.cluster import ClusterService, MembershipEvent
 from hazelcast.errors import ClientNotAllowedInClusterError, HazelcastSerializationError
@@ -35,6 +37,35 @@ def test_partition_id_vectors_a1(data_hex, partition_hash, pid):
     service.check_and_set_partition_count(271)
     assert service.get_partition_id(data) == pid
     assert service.get_partition_id(bytearray(data)) == pid
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.binary(max_size=40), count=st.integers(-3, 5000), explicit=st.integers(-(2**31), 2**31 - 1),
+       use_explicit=st.booleans(), as_bytearray=st.booleans())
+def test_partitioner_backends_agree_with_murmur_hash(codec_pair, data, count, explicit, use_explicit, as_bytearray):
+    """The compiled MurmurHash3 and hashToIndex against the pure twin (mmh3) and the reference functions here."""
+    if use_explicit and len(data) >= 8:
+        data = explicit.to_bytes(4, "big", signed=True) + data[4:]
+    key = bytearray(data) if as_bytearray else data
+    results = []
+    for codec in codec_pair:
+        partitioner = codec.Partitioner()
+        partitioner.count = count
+        try:
+            results.append(("ok", partitioner(key)))
+        except Exception as e:  # noqa: BLE001 - compared across backends
+            results.append(("error", type(e).__name__, str(e)))
+    assert results[0] == results[1]
+    if count > 0 and len(data) >= 8:
+        assert results[0] == ("ok", hash_to_index(murmur_hash(data), count))
+
+
+def test_partitioner_rejects_a_negative_count(codec):
+    with pytest.raises(ValueError):
+        codec.Partitioner(-1)
+    assert codec.Partitioner(7).count == 7
+    assert codec.Partitioner(1)(bytes(8)) == 0
+    assert codec.Partitioner(271)((-(2**31)).to_bytes(4, "big", signed=True) + bytes(4)) == 0  # MIN_VALUE -> 0
 
 
 def test_explicit_partition_hash_wins():

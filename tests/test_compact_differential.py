@@ -603,6 +603,61 @@ def test_data_codec_agrees(codec_pair, value, mutate, mutation, as_bytes):
     assert results[0] == results[1]
 
 
+@SETTINGS
+@given(value=st.one_of(st.text(max_size=6), st.integers(-(2**40), 2**40), st.none(), st.booleans(),
+                       st.binary(max_size=4)),
+       mutate=st.integers(0, 40), mutation=st.integers(0, 255), cut=st.integers(0, 30), big_endian=st.booleans(),
+       int_as_int32=st.booleans(), as_data=st.booleans())
+def test_data_codec_builtin_fast_paths_agree(codec_pair, value, mutate, mutation, cut, big_endian, int_as_int32,
+                                             as_data):
+    """str and int32 to Data and back (and None), on bytes mutated and cut anywhere: both backends agree, and
+    whatever the fast paths decline reaches the fallback unchanged."""
+    results = []
+    for codec in codec_pair:
+        fast = codec.DataCodec({}, {}, None, DataLike, lambda o: ("to_data fallback", o),
+                               lambda d: ("to_object fallback", type(d).__name__, bytes(getattr(d, "buffer", d))
+                                          if d is not None and not isinstance(d, str) else d),
+                               big_endian, int_as_int32)
+        row = [outcome(lambda: fast.to_data(value)), outcome(lambda: fast.to_buffer(value)),
+               outcome(lambda: fast.to_object(value))]
+        data = fast.to_data(value)
+        if isinstance(data, DataLike):
+            assert fast.to_buffer(value) == data.buffer
+            row.append(outcome(lambda: fast.to_object(data)))
+            raw = bytearray(data.buffer)
+            raw[mutate % len(raw)] = mutation
+            raw = bytes(raw[: len(raw) - cut % len(raw)])
+            candidate = raw
+            if as_data:
+                candidate = DataLike()
+                candidate.buffer = raw
+            row.append(outcome(lambda: fast.to_object(candidate)))
+        results.append(row)
+    assert results[0] == results[1]
+
+
+def test_data_codec_builtin_fast_paths_are_the_builtin_encodings(codec_pair):
+    for codec in codec_pair:
+        fast = codec.DataCodec({}, {}, None, DataLike, lambda o: "fallback", lambda d: "fallback", True, True)
+        assert fast.to_buffer("hé") == b"\x00\x00\x00\x00\xff\xff\xff\xf5\x00\x00\x00\x03h\xc3\xa9"
+        assert fast.to_buffer(-2) == b"\x00\x00\x00\x00\xff\xff\xff\xf9\xff\xff\xff\xfe"
+        assert fast.to_object(fast.to_data("hé")) == "hé" and fast.to_object(fast.to_buffer(-2)) == -2
+        assert fast.to_object(None) is None
+        assert fast.to_data("\ud800") == "fallback" and fast.to_data(2**31) == "fallback"
+        assert fast.to_data(True) == "fallback" and fast.to_object(b"\x00" * 11) == "fallback"
+        little = codec.DataCodec({}, {}, None, DataLike, lambda o: "fallback", lambda d: "fallback", False, True)
+        assert little.to_data("a") == "fallback" and little.to_data(1) == "fallback"
+        assert little.to_object(fast.to_buffer("a")) == "fallback"
+        no_int = codec.DataCodec({}, {}, None, DataLike, lambda o: "fallback", lambda d: "fallback", True, False)
+        assert no_int.to_data(1) == "fallback" and no_int.to_object(fast.to_buffer(1)) == 1
+        none = codec.DataCodec({}, {}, None, DataLike, lambda o: None, lambda d: "fallback")
+        assert none.to_buffer(None) is None
+        wrapped = DataLike()
+        wrapped.buffer = b"from the fallback"
+        other = codec.DataCodec({}, {}, None, DataLike, lambda o: wrapped, lambda d: "fallback")
+        assert other.to_buffer(object()) == b"from the fallback"
+
+
 def test_data_codec_paths(codec_pair):
     schema = Schema("dcp", [("v", K.STRING)])
     results = []

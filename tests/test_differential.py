@@ -337,3 +337,82 @@ def test_what_one_backend_writes_the_other_reads(codec_pair, big_endian, ops):
 def test_offset_size_agrees(codec_pair, data_length):
     compiled, pure = codec_pair
     assert outcome(lambda: compiled.offset_size(data_length)) == outcome(lambda: pure.offset_size(data_length))
+
+
+# -- one-call keyed requests and request headers ----------------------------------------------------------------------
+
+INT64_OR_HOSTILE = st.one_of(st.integers(-(2**63), 2**63 - 1), st.integers(-(2**70), 2**70), st.none(),
+                             st.just(1.5), st.just("7"), st.booleans())
+
+
+@SETTINGS
+@given(message_type=st.one_of(st.integers(-(2**31), 2**31 - 1), st.just(2**31), st.just(1.0)),
+       retryable=st.one_of(st.booleans(), st.integers(0, 2)),
+       name=st.one_of(st.text(max_size=8), st.just("\ud800"), st.just(None), st.just(b"n")),
+       key=st.one_of(st.binary(max_size=20), st.just("str key"), st.just(5)),
+       value=st.one_of(st.none(), st.binary(max_size=20), st.just(3.0)),
+       thread_id=INT64_OR_HOSTILE, ttl=INT64_OR_HOSTILE, max_idle=INT64_OR_HOSTILE,
+       key_kind=st.sampled_from(["bytes", "bytearray", "memoryview"]))
+def test_create_keyed_request_agrees_and_matches_the_composed_request(
+        framing_pair, message_type, retryable, name, key, value, thread_id, ttl, max_idle, key_kind):
+    if isinstance(key, bytes):
+        key = {"bytes": bytes, "bytearray": bytearray, "memoryview": memoryview}[key_kind](key)
+    results = []
+    for framing in framing_pair:
+        built = outcome(lambda: framing.ClientMessage.create_keyed_request(
+            message_type, retryable, name, key, value, thread_id, ttl, max_idle))
+        results.append(built)
+        if built[0] == "ok":
+            msg = framing.ClientMessage.create_keyed_request(message_type, retryable, name, key, value, thread_id,
+                                                             ttl, max_idle)
+            fixed = [p for p in (thread_id, ttl, max_idle) if p is not None]
+            composed = framing.ClientMessage.create_request(message_type, -1, 8 * len(fixed))
+            for i, param in enumerate(fixed):
+                composed.set_int64(16 + 8 * i, param)
+            composed.append_string(name)
+            composed.append_data(key)
+            if value is not None:
+                composed.append_data(value)
+            assert msg.frames == composed.frames and msg.retryable is bool(retryable)
+            assert msg.to_bytes() == composed.to_bytes()
+            msg.append_null()  # the builder's message keeps growing like any other
+            composed.append_null()
+            assert msg.to_bytes() == composed.to_bytes()
+    assert results[0] == results[1]
+
+
+@SETTINGS
+@given(fixed_size=st.integers(0, 12), short=st.integers(0, 20),
+       kind=st.sampled_from(["built", "inbound", "short", "empty"]),
+       correlation_id=INT64_OR_HOSTILE, partition_id=st.one_of(st.integers(-(2**31), 2**31 - 1), st.just(2**31),
+                                                                st.none()),
+       add_flags=st.one_of(st.integers(-(2**20), 2**20), st.just("x")))
+def test_set_request_header_agrees_and_matches_the_three_writes(
+        framing_pair, fixed_size, short, kind, correlation_id, partition_id, add_flags):
+    results = []
+    for framing in framing_pair:
+        def target() -> Any:
+            msg = framing.ClientMessage.create_request(0x010200, 5, fixed_size)
+            msg.append_bytes(b"key")
+            if kind == "inbound":
+                return framing.MessageReader().feed(msg.to_bytes())[0]
+            if kind == "short":
+                msg = framing.ClientMessage()
+                msg.append_frame(bytes(range(short)), 0xC000)
+                msg.append_bytes(b"key")
+            if kind == "empty":
+                return framing.ClientMessage()
+            return msg
+        msg = target()
+        result = outcome(lambda: msg.set_request_header(correlation_id, partition_id, add_flags))
+        after = outcome(lambda: msg.to_bytes())
+        if result[0] == "ok":
+            expected = target()
+            expected.correlation_id = correlation_id
+            expected.partition_id = partition_id
+            expected.flags = expected.flags | (add_flags & 0xFFFF)
+            assert after == ("ok", expected.to_bytes())
+        else:
+            assert after == outcome(lambda: target().to_bytes())  # nothing written on failure
+        results.append((result, after))
+    assert results[0] == results[1]

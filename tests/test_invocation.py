@@ -1551,3 +1551,125 @@ def test_removing_one_of_several_handlers_keeps_the_others(framing: Any) -> None
         assert got == [2] and env.service.event_handler_count == 1
 
     run(main)
+
+
+# -- waking the awaiting task ----------------------------------------------------------------------------------------
+
+
+def test_a_response_from_a_loop_callback_resumes_the_awaiting_task_at_once(framing: Any) -> None:
+    """Outside a task (as when a connection reads), completing an invocation runs its awaiting task's next step
+    right away, in the task's context: no extra loop iteration per round trip."""
+    import contextvars
+
+    var: contextvars.ContextVar[str] = contextvars.ContextVar("var", default="loop")
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        env = await Env.started(framing)
+        conn = env.registry.open()
+        env.partitions.owners = {1: conn.member_uuid}
+        seen: List[Any] = []
+
+        async def caller() -> None:
+            var.set("caller")
+            response_message = await env.service.invoke_on_partition(request(framing), 1)
+            seen.append((response_message.correlation_id, var.get(), asyncio.current_task() is task))
+
+        task = asyncio.ensure_future(caller())
+        await settle()
+        observed: List[bool] = []
+
+        def from_the_network() -> None:
+            env.respond(conn)
+            observed.append(task.done())  # already resumed and finished, inside this callback
+
+        loop.call_soon(from_the_network)
+        await task
+        assert observed == [True]
+        assert seen == [(conn.last().correlation_id, "caller", True)]
+        assert var.get() == "loop" and env.service.in_flight == 0
+
+    run(main)
+
+
+def test_a_response_handled_inside_a_task_wakes_the_awaiting_task_on_the_next_iteration(framing: Any) -> None:
+    async def main() -> None:
+        env = await Env.started(framing)
+        conn = env.registry.open()
+        env.partitions.owners = {1: conn.member_uuid}
+        task = asyncio.ensure_future(env.service.invoke_on_partition(request(framing), 1))
+        waiter = asyncio.ensure_future(_await(task))
+        await settle()
+        env.respond(conn)  # this test body is a task: the waiter is scheduled, not run here
+        assert not waiter.done()
+        await settle()
+        assert waiter.done() and waiter.result().correlation_id == conn.last().correlation_id
+
+    run(main)
+
+
+async def _await(awaitable: Any) -> Any:
+    return await awaitable
+
+
+def test_invocation_future_callbacks_other_than_the_first_task_go_to_asyncio(framing: Any) -> None:
+    import contextvars
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        env = await Env.started(framing)
+        conn = env.registry.open()
+        env.partitions.owners = {1: conn.member_uuid}
+        future = env.service.invoke_on_partition(request(framing), 1)
+        calls: List[str] = []
+        context = contextvars.copy_context()
+        first = lambda f: calls.append("first")  # noqa: E731 - kept by the future
+        second = lambda f: calls.append("second")  # noqa: E731 - scheduled by asyncio
+        plain = lambda f: calls.append("plain")  # noqa: E731 - no context: asyncio's
+        future.add_done_callback(first, context=context)
+        future.add_done_callback(second, context=context)
+        future.add_done_callback(plain)
+        assert future.remove_done_callback(plain) == 1
+        assert future.remove_done_callback(first) == 1 and future.remove_done_callback(first) == 0
+        future.add_done_callback(first, context=context)
+        await settle()
+        loop.call_soon(env.respond, conn)
+        await settle()
+        assert calls == ["first", "second"]
+        future.add_done_callback(plain, context=context)  # done already: scheduled by asyncio
+        await settle()
+        assert calls == ["first", "second", "plain"]
+
+    run(main)
+
+
+def test_errors_and_cancellation_wake_the_awaiting_task_through_the_loop(framing: Any) -> None:
+    async def main() -> None:
+        env = await Env.started(framing)
+        conn = env.registry.open()
+        env.partitions.owners = {1: conn.member_uuid}
+        failing = asyncio.ensure_future(_await(env.service.invoke_on_partition(request(framing), 1)))
+        await settle()
+        env.fail(conn, 2)  # a member error that is not retryable (ArrayIndexOutOfBounds)
+        with pytest.raises(RemoteError):
+            await failing
+        future = env.service.invoke_on_partition(request(framing), 1)
+        cancelled = asyncio.ensure_future(_await(future))
+        await settle()
+        assert future.cancel() and not future.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await cancelled
+        assert env.service.pending_count == 0 and env.service.in_flight == 0
+        direct = env.service.invoke_on_partition(request(framing), 1)
+        waiting = asyncio.ensure_future(_await(direct))
+        await settle()
+        direct.set_result("set by hand")  # whoever completes the future wakes its task
+        assert await waiting == "set by hand"
+        other = env.service.invoke_on_partition(request(framing), 1)
+        waiting = asyncio.ensure_future(_await(other))
+        await settle()
+        other.set_exception(KeyError("by hand"))
+        with pytest.raises(KeyError):
+            await waiting
+
+    run(main)

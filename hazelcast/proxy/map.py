@@ -162,7 +162,7 @@ class IMap(Proxy):
         super().__init__(name, context, on_destroy)
         serialization = context.serialization
         self._serialization = serialization
-        self._to_data = serialization.to_data
+        self._to_bytes = serialization.to_bytes
         self._to_object = serialization.to_object
         self._to_object_async = serialization.to_object_async
         self._schemas = serialization.schema_service
@@ -175,7 +175,7 @@ class IMap(Proxy):
     def _data(self, obj: Any, what: str) -> bytes:
         if obj is None:
             raise ValueError(f"{what} can't be None")
-        return self._to_data(obj).buffer
+        return self._to_bytes(obj)
 
     async def _object(self, data: Optional[bytes]) -> Any:
         try:
@@ -205,7 +205,7 @@ class IMap(Proxy):
         """The value of ``key``, or ``None``."""
         if key is None:
             raise ValueError("key can't be None")
-        key_data = self._to_data(key).buffer
+        key_data = self._to_bytes(key)
         if self._schemas.has_pending_replication:
             await self._replicate_schemas()
         response = await self._invoke_on_partition(
@@ -222,8 +222,8 @@ class IMap(Proxy):
         (``None``: the map's default; ``0``: forever)."""
         if key is None or value is None:
             raise ValueError("key can't be None" if key is None else "value can't be None")
-        key_data = self._to_data(key).buffer
-        value_data = self._to_data(value).buffer
+        key_data = self._to_bytes(key)
+        value_data = self._to_bytes(value)
         if self._schemas.has_pending_replication:
             await self._replicate_schemas()
         if max_idle is None:
@@ -245,8 +245,8 @@ class IMap(Proxy):
         """As :meth:`put` without returning the previous value (cheaper)."""
         if key is None or value is None:
             raise ValueError("key can't be None" if key is None else "value can't be None")
-        key_data = self._to_data(key).buffer
-        value_data = self._to_data(value).buffer
+        key_data = self._to_bytes(key)
+        value_data = self._to_bytes(value)
         if self._schemas.has_pending_replication:
             await self._replicate_schemas()
         if max_idle is None:

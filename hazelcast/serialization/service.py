@@ -44,11 +44,6 @@ __all__ = ["IntType", "SerializationService"]
 _I32_BE = struct.Struct(">i")
 _HEADER_BE = struct.Struct(">ii")
 _MAX_FETCHES = 100
-# str and int (INT) Data without a stream writer/reader: the commonest keys and values (big-endian payloads only)
-_STRING_HEADER = b"\x00\x00\x00\x00" + _I32_BE.pack(builtin.STRING)
-_INTEGER_HEADER = b"\x00\x00\x00\x00" + _I32_BE.pack(builtin.INTEGER)
-_STRING_TYPE = _I32_BE.pack(builtin.STRING)
-_INTEGER_TYPE = _I32_BE.pack(builtin.INTEGER)
 
 
 class SerializationService:
@@ -91,10 +86,11 @@ class SerializationService:
         self._reader = self._codec.CompactStreamReader
         self._fast = self._codec.DataCodec(self.compact.write_plans, self.compact.read_plans,
                                            self.compact._resolve_read, Data, self._to_data, self._to_object,
-                                           self.big_endian)
+                                           self.big_endian, self.default_int_type == IntType.INT)
         # the compiled (or pure) dispatcher answers to_data / to_object directly: no Python frame on the hot path
         if type(self).to_data is SerializationService.to_data:
             self.to_data = self._fast.to_data  # type: ignore[method-assign]
+            self.to_bytes = self._fast.to_buffer  # type: ignore[method-assign]
         if type(self).to_object is SerializationService.to_object:
             self.to_object = self._fast.to_object  # type: ignore[method-assign]
 
@@ -108,20 +104,13 @@ class SerializationService:
         """
         return self._fast.to_data(obj)
 
+    def to_bytes(self, obj: Any) -> Optional[bytes]:
+        """The bytes of :meth:`to_data` (``None`` for ``None``), without the Data object on the fast paths."""
+        data = self.to_data(obj)
+        return None if data is None else data.buffer
+
     def _to_data(self, obj: Any) -> Optional[Data]:
-        # everything the compact fast path of DataCodec does not handle
-        cls = type(obj)
-        if self.big_endian:
-            if cls is str:
-                try:
-                    payload = obj.encode("utf-8")
-                except UnicodeEncodeError:
-                    pass  # the stream writer reports it
-                else:
-                    if len(payload) <= 0x7FFFFFFF:
-                        return _wrap(_STRING_HEADER + _I32_BE.pack(len(payload)) + payload)
-            elif cls is int and self.default_int_type == IntType.INT and -0x80000000 <= obj <= 0x7FFFFFFF:
-                return _wrap(_INTEGER_HEADER + _I32_BE.pack(obj))
+        # everything the fast paths of DataCodec (compact objects, str, int32) do not handle
         if obj is None:
             return None
         if type(obj) is Data:
@@ -181,7 +170,7 @@ class SerializationService:
         return self._fast.to_object(data)
 
     def _to_object(self, data: Any) -> Any:
-        # everything the compact fast path of DataCodec does not handle
+        # everything the fast paths of DataCodec (compact, str, int32, None) do not handle
         if type(data) is Data:
             buf = data.buffer
         elif data is None:
@@ -194,17 +183,6 @@ class SerializationService:
             if not buf:
                 return None
             raise HazelcastSerializationError(f"a Data needs at least {DATA_OFFSET} bytes, got {len(buf)}")
-        if self.big_endian:
-            type_id = buf[4:8]
-            if type_id == _STRING_TYPE and len(buf) >= 12:
-                n = _I32_BE.unpack_from(buf, 8)[0]
-                if 0 <= n <= len(buf) - 12:
-                    try:
-                        return str(buf[12 : 12 + n], "utf-8")
-                    except UnicodeDecodeError:
-                        pass  # the stream reader reports it
-            elif type_id == _INTEGER_TYPE and len(buf) == 12:
-                return _I32_BE.unpack_from(buf, 8)[0]
         try:
             if buf[4:8] == b"\xff\xff\xff\xc9":
                 return self.compact.from_data(buf)

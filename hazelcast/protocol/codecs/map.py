@@ -46,6 +46,7 @@ from hazelcast.protocol.codecs.builtin import (
 )
 
 _create_request = ClientMessage.create_request
+_create_keyed = ClientMessage.create_keyed_request  # the whole keyed request in one call (compiled: no frames)
 
 Buffer = Any
 """A bytes-like serialized ``Data`` (``bytes``, ``bytearray``, ``memoryview`` or a Data object with the buffer
@@ -88,11 +89,7 @@ ENTRY_EVENT_TYPES = frozenset((ENTRY_EVENT_TO_KEY, ENTRY_EVENT))
 # -- fixed-size parameter offsets in the initial frame's content --------------------------------------------------
 
 _THREAD_ID = REQUEST_HEADER_SIZE
-_TTL = _THREAD_ID + LONG_SIZE
-_MAX_IDLE = _TTL + LONG_SIZE
 _THREAD_ID_ONLY = LONG_SIZE
-_THREAD_ID_TTL = 2 * LONG_SIZE
-_THREAD_ID_TTL_MAX_IDLE = 3 * LONG_SIZE
 
 _LISTENER_INCLUDE_VALUE = REQUEST_HEADER_SIZE
 _LISTENER_FLAGS = _LISTENER_INCLUDE_VALUE + BOOLEAN_SIZE
@@ -142,6 +139,12 @@ class EntryEventMessage:
 # -- helpers ------------------------------------------------------------------------------------------------------
 
 
+def _value(value: Buffer) -> Buffer:
+    if value is None:
+        raise TypeError("a value is required (a bytes-like Data)")
+    return value
+
+
 def _key_request(
     message_type: int, fixed_size: int, retryable: bool, name: str, key: Buffer, thread_id: int
 ) -> ClientMessage:
@@ -166,10 +169,7 @@ def _name_request(message_type: int, retryable: bool, name: str) -> ClientMessag
 def encode_put_request(name: str, key: Buffer, value: Buffer, thread_id: int, ttl: int) -> ClientMessage:
     """``Map.Put`` (not retryable): fixed ``threadId``, ``ttl`` (ms; 0 = forever, per the YAML);
     var ``name``, ``key``, ``value``. Response: :func:`decode_put_response`."""
-    msg = _key_request(PUT, _THREAD_ID_TTL, False, name, key, thread_id)
-    msg.set_int64(_TTL, ttl)
-    msg.append_data(value)
-    return msg
+    return _create_keyed(PUT, False, name, key, _value(value), thread_id, ttl)
 
 
 def encode_put_with_max_idle_request(
@@ -177,11 +177,7 @@ def encode_put_with_max_idle_request(
 ) -> ClientMessage:
     """``Map.PutWithMaxIdle`` (not retryable): fixed ``threadId``, ``ttl``, ``maxIdle`` (ms); var ``name``, ``key``,
     ``value``. Response: :func:`decode_put_response` (the old value)."""
-    msg = _key_request(PUT_WITH_MAX_IDLE, _THREAD_ID_TTL_MAX_IDLE, False, name, key, thread_id)
-    msg.set_int64(_TTL, ttl)
-    msg.set_int64(_MAX_IDLE, max_idle)
-    msg.append_data(value)
-    return msg
+    return _create_keyed(PUT_WITH_MAX_IDLE, False, name, key, _value(value), thread_id, ttl, max_idle)
 
 
 def decode_put_response(msg: ClientMessage) -> Optional[bytes]:
@@ -200,10 +196,7 @@ decode_set_with_max_idle_response = decode_put_response
 def encode_set_request(name: str, key: Buffer, value: Buffer, thread_id: int, ttl: int) -> ClientMessage:
     """``Map.Set`` (not retryable): fixed ``threadId``, ``ttl``; var ``name``, ``key``, ``value``. The response has
     no parameters."""
-    msg = _key_request(SET, _THREAD_ID_TTL, False, name, key, thread_id)
-    msg.set_int64(_TTL, ttl)
-    msg.append_data(value)
-    return msg
+    return _create_keyed(SET, False, name, key, _value(value), thread_id, ttl)
 
 
 def encode_set_with_max_idle_request(
@@ -211,20 +204,13 @@ def encode_set_with_max_idle_request(
 ) -> ClientMessage:
     """``Map.SetWithMaxIdle`` (not retryable): fixed ``threadId``, ``ttl``, ``maxIdle``; var ``name``, ``key``,
     ``value``. Response: :func:`decode_set_with_max_idle_response` (``Data?``, per the YAML)."""
-    msg = _key_request(SET_WITH_MAX_IDLE, _THREAD_ID_TTL_MAX_IDLE, False, name, key, thread_id)
-    msg.set_int64(_TTL, ttl)
-    msg.set_int64(_MAX_IDLE, max_idle)
-    msg.append_data(value)
-    return msg
+    return _create_keyed(SET_WITH_MAX_IDLE, False, name, key, _value(value), thread_id, ttl, max_idle)
 
 
 def encode_put_if_absent_request(name: str, key: Buffer, value: Buffer, thread_id: int, ttl: int) -> ClientMessage:
     """``Map.PutIfAbsent`` (not retryable): fixed ``threadId``, ``ttl``; var ``name``, ``key``, ``value``.
     Response: :func:`decode_put_if_absent_response` (the existing value, ``None`` if the put happened)."""
-    msg = _key_request(PUT_IF_ABSENT, _THREAD_ID_TTL, False, name, key, thread_id)
-    msg.set_int64(_TTL, ttl)
-    msg.append_data(value)
-    return msg
+    return _create_keyed(PUT_IF_ABSENT, False, name, key, _value(value), thread_id, ttl)
 
 
 def encode_put_if_absent_with_max_idle_request(
@@ -232,11 +218,7 @@ def encode_put_if_absent_with_max_idle_request(
 ) -> ClientMessage:
     """``Map.PutIfAbsentWithMaxIdle`` (not retryable): fixed ``threadId``, ``ttl``, ``maxIdle``; var ``name``,
     ``key``, ``value``. Response: :func:`decode_put_if_absent_response`."""
-    msg = _key_request(PUT_IF_ABSENT_WITH_MAX_IDLE, _THREAD_ID_TTL_MAX_IDLE, False, name, key, thread_id)
-    msg.set_int64(_TTL, ttl)
-    msg.set_int64(_MAX_IDLE, max_idle)
-    msg.append_data(value)
-    return msg
+    return _create_keyed(PUT_IF_ABSENT_WITH_MAX_IDLE, False, name, key, _value(value), thread_id, ttl, max_idle)
 
 
 # -- get / replace / remove / delete / contains -------------------------------------------------------------------
@@ -244,15 +226,13 @@ def encode_put_if_absent_with_max_idle_request(
 
 def encode_get_request(name: str, key: Buffer, thread_id: int) -> ClientMessage:
     """``Map.Get`` (retryable): fixed ``threadId``; var ``name``, ``key``. Response: :func:`decode_get_response`."""
-    return _key_request(GET, _THREAD_ID_ONLY, True, name, key, thread_id)
+    return _create_keyed(GET, True, name, key, None, thread_id)
 
 
 def encode_replace_request(name: str, key: Buffer, value: Buffer, thread_id: int) -> ClientMessage:
     """``Map.Replace`` (not retryable): fixed ``threadId``; var ``name``, ``key``, ``value``. Response:
     :func:`decode_replace_response` (the previous value)."""
-    msg = _key_request(REPLACE, _THREAD_ID_ONLY, False, name, key, thread_id)
-    msg.append_data(value)
-    return msg
+    return _create_keyed(REPLACE, False, name, key, _value(value), thread_id)
 
 
 def encode_replace_if_same_request(
@@ -274,15 +254,13 @@ def decode_replace_if_same_response(msg: ClientMessage) -> bool:
 def encode_remove_request(name: str, key: Buffer, thread_id: int) -> ClientMessage:
     """``Map.Remove`` (not retryable): fixed ``threadId``; var ``name``, ``key``. Response:
     :func:`decode_remove_response` (the removed value)."""
-    return _key_request(REMOVE, _THREAD_ID_ONLY, False, name, key, thread_id)
+    return _create_keyed(REMOVE, False, name, key, None, thread_id)
 
 
 def encode_remove_if_same_request(name: str, key: Buffer, value: Buffer, thread_id: int) -> ClientMessage:
     """``Map.RemoveIfSame`` (not retryable): fixed ``threadId``; var ``name``, ``key``, ``value``. Response:
     :func:`decode_remove_if_same_response`."""
-    msg = _key_request(REMOVE_IF_SAME, _THREAD_ID_ONLY, False, name, key, thread_id)
-    msg.append_data(value)
-    return msg
+    return _create_keyed(REMOVE_IF_SAME, False, name, key, _value(value), thread_id)
 
 
 def decode_remove_if_same_response(msg: ClientMessage) -> bool:
@@ -293,7 +271,7 @@ def decode_remove_if_same_response(msg: ClientMessage) -> bool:
 def encode_delete_request(name: str, key: Buffer, thread_id: int) -> ClientMessage:
     """``Map.Delete`` (not retryable): fixed ``threadId``; var ``name``, ``key``. Response:
     :func:`decode_delete_response`."""
-    return _key_request(DELETE, _THREAD_ID_ONLY, False, name, key, thread_id)
+    return _create_keyed(DELETE, False, name, key, None, thread_id)
 
 
 def decode_delete_response(msg: ClientMessage) -> Optional[bool]:
@@ -307,7 +285,7 @@ def decode_delete_response(msg: ClientMessage) -> Optional[bool]:
 def encode_contains_key_request(name: str, key: Buffer, thread_id: int) -> ClientMessage:
     """``Map.ContainsKey`` (retryable): fixed ``threadId``; var ``name``, ``key``. Response:
     :func:`decode_contains_key_response`."""
-    return _key_request(CONTAINS_KEY, _THREAD_ID_ONLY, True, name, key, thread_id)
+    return _create_keyed(CONTAINS_KEY, True, name, key, None, thread_id)
 
 
 def decode_contains_key_response(msg: ClientMessage) -> bool:
