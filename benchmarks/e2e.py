@@ -33,7 +33,7 @@ import e2e_workload as w  # noqa: E402
 from hazelcast.testing.members import THROUGHPUT_JVM_OPTIONS, HazelcastCluster  # noqa: E402
 
 OFFICIAL_PYTHON = ROOT / ".venv-official" / "bin" / "python"
-CLIENTS = ("compiled", "pure", "official")
+CLIENTS = ("compiled", "pure", "official", "floor")
 Key = Tuple[str, str, int]
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
@@ -60,6 +60,9 @@ class ClientProcess:
             if not OFFICIAL_PYTHON.exists():
                 raise SystemExit(f"{OFFICIAL_PYTHON} is missing: run scripts/setup_official_client.sh")
             cmd = [str(OFFICIAL_PYTHON), "-E", "-s", str(ROOT / "benchmarks" / "e2e_official.py"), *args]
+        elif kind == "floor":
+            env["PYTHONPATH"] = str(ROOT)
+            cmd = [sys.executable, str(ROOT / "benchmarks" / "e2e_floor.py"), *args]
         else:
             env["PYTHONPATH"] = str(ROOT)
             env["HAZELCAST_NO_EXTENSIONS" if kind == "pure" else "HAZELCAST_REQUIRE_EXTENSIONS"] = "1"
@@ -125,7 +128,7 @@ def main(argv: List[str]) -> int:
         for index, scenario in enumerate(w.SCENARIOS):
             print(f"{' '.join(map(str, scenario))}: {args.rounds} rounds", file=sys.stderr, flush=True)
             for round_index in range(args.rounds):
-                shift = (round_index + index) % 3
+                shift = (round_index + index) % len(CLIENTS)
                 for kind in CLIENTS[shift:] + CLIENTS[:shift]:
                     if args.warmup > 0:
                         clients[kind].run(*scenario, args.warmup, 0.0)
@@ -149,15 +152,16 @@ def main(argv: List[str]) -> int:
           f"(clients interleaved scenario by scenario).")
     print()
     print("| operation | tasks | compiled ops/s | pure ops/s | official ops/s | compiled / official | "
-          "pure / official | client CPU µs/op: compiled | pure | official | member CPU µs/op (compiled run) |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+          "pure / official | floor ops/s | floor / official | client CPU µs/op: compiled | pure | official | floor | "
+          "member CPU µs/op (compiled run) |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for key in w.SCENARIOS:
         op, value, tasks = key
-        c, p, o = (median(k, key, 0) for k in CLIENTS)
-        cc, cp, co = (median(k, key, 1) for k in CLIENTS)
+        c, p, o, f = (median(k, key, 0) for k in CLIENTS)
+        cc, cp, co, cf = (median(k, key, 1) for k in CLIENTS)
         member = f"{median('compiled', key, 2):.1f}" if member_pid is not None else "n/a"
         print(f"| {op} {value} | {tasks} | {c:,.0f} | {p:,.0f} | {o:,.0f} | {c / o:.2f}x | {p / o:.2f}x | "
-              f"{cc:.1f} | {cp:.1f} | {co:.1f} | {member} |")
+              f"{f:,.0f} | {f / o:.2f}x | {cc:.1f} | {cp:.1f} | {co:.1f} | {cf:.1f} | {member} |")
     return 0
 
 

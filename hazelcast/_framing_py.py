@@ -64,6 +64,11 @@ _unpack_u16 = _U16.unpack_from
 _pack_q = _I64.pack
 _pack_i = _I32.pack
 _REQUEST_START = struct.Struct("<iHiqi")  # frame length, flags, message type, correlation id, partition id
+_RESPONSE_START = struct.Struct("<iqB")  # message type, correlation id, backup acks
+# a keyed request's initial frame with 1, 2 or 3 int64 parameters (create_keyed_request)
+_KEYED_STARTS = {n: struct.Struct("<iHiqi" + "q" * n) for n in (1, 2, 3)}
+_EMPTY_BYTEARRAY = bytearray()
+_REQUEST_IDS = struct.Struct("<qi")  # correlation id, partition id
 _object_new = object.__new__
 _pack_i32 = _I32.pack_into
 _pack_i64 = _I64.pack_into
@@ -238,40 +243,41 @@ class ClientMessage:
             raise TypeError(f"name must be a str, not {type(name).__name__}")
         if max_idle is not None and ttl is None:
             raise ValueError("max_idle needs a ttl")
-        fixed = [thread_id] if ttl is None else [thread_id, ttl] if max_idle is None else [thread_id, ttl, max_idle]
-        packed = []
-        for param in fixed:
-            try:
-                packed.append(_pack_q(param))
-            except (struct.error, OverflowError, TypeError):
-                raise ProtocolError(f"cannot encode {param!r} as int64") from None
+        fixed = (thread_id,) if ttl is None else (thread_id, ttl) if max_idle is None else (thread_id, ttl, max_idle)
+        initial = SIZE_OF_FRAME_LENGTH_AND_FLAGS + REQUEST_HEADER_SIZE + 8 * len(fixed)
+        try:
+            header = _KEYED_STARTS[len(fixed)].pack(initial, UNFRAGMENTED_MESSAGE, message_type, 0, -1, *fixed)
+        except (struct.error, OverflowError, TypeError):
+            for param in fixed:  # name the first parameter that does not fit
+                try:
+                    _pack_q(param)
+                except (struct.error, OverflowError, TypeError):
+                    raise ProtocolError(f"cannot encode {param!r} as int64") from None
+            raise  # pragma: no cover - one of the parameters failed above
         try:
             name_bytes = name.encode("utf-8")
         except UnicodeEncodeError as e:
             raise ProtocolError(f"string is not encodable as UTF-8: {e}") from None
-        key_view = memoryview(key)
-        value_view = None if value is None else memoryview(value)
-        n_name, n_key = len(name_bytes), key_view.nbytes
-        n_value = 0 if value_view is None else value_view.nbytes
+        kind = type(key)
+        n_key = len(key) if kind is bytes or kind is bytearray else memoryview(key).nbytes
+        if value is None:
+            n_value = 0
+        else:
+            kind = type(value)
+            n_value = len(value) if kind is bytes or kind is bytearray else memoryview(value).nbytes
+        n_name = len(name_bytes)
         limit = 0x7FFFFFFF - SIZE_OF_FRAME_LENGTH_AND_FLAGS
         if n_name > limit or n_key > limit or n_value > limit:
             raise ProtocolError("frame content does not fit a frame")
-        initial = SIZE_OF_FRAME_LENGTH_AND_FLAGS + REQUEST_HEADER_SIZE + 8 * len(fixed)
-        parts = [
-            _REQUEST_START.pack(initial, UNFRAGMENTED_MESSAGE, message_type, 0, -1),
-            *packed,
-            _pack_header(n_name + SIZE_OF_FRAME_LENGTH_AND_FLAGS, 0),
-            name_bytes,
-            _pack_header(n_key + SIZE_OF_FRAME_LENGTH_AND_FLAGS, 0),
-            key_view,
-        ]
         last = initial + SIZE_OF_FRAME_LENGTH_AND_FLAGS + n_name
-        if value_view is not None:
-            parts.append(_pack_header(n_value + SIZE_OF_FRAME_LENGTH_AND_FLAGS, 0))
-            parts.append(value_view)
+        if value is None:
+            parts: Tuple[Any, ...] = (header, _pack_header(n_name + 6, 0), name_bytes, _pack_header(n_key + 6, 0), key)
+        else:
+            parts = (header, _pack_header(n_name + 6, 0), name_bytes, _pack_header(n_key + 6, 0), key,
+                     _pack_header(n_value + 6, 0), value)
             last += SIZE_OF_FRAME_LENGTH_AND_FLAGS + n_key
         msg = _object_new(cls)
-        msg._buf = bytearray(b"".join(parts))
+        msg._buf = _EMPTY_BYTEARRAY.join(parts)
         msg._last = last
         msg._pos = 0
         msg.retryable = True if retryable else False
@@ -512,6 +518,18 @@ class ClientMessage:
         frame too short for the request header, or ids that do not fit int64 / int32; ``TypeError`` for
         non-integer flags."""
         buf = self._buf
+        if type(buf) is bytearray and len(buf) >= 22 and _unpack_i32(buf, 0)[0] >= 22 and type(add_flags) is int:
+            try:  # the common case (a request built here): one pack (not pack_into: it may write half)
+                ids = _REQUEST_IDS.pack(correlation_id, partition_id)
+            except (struct.error, OverflowError, TypeError):
+                pass  # the checks below name the culprit
+            else:
+                buf[10:22] = ids
+                add = add_flags & 0xDFFF
+                if add:
+                    buf[4] |= add & 0xFF
+                    buf[5] |= add >> 8
+                return
         if len(buf) < SIZE_OF_FRAME_LENGTH_AND_FLAGS:
             raise ProtocolError("message has no frames")
         length = _unpack_i32(buf, 0)[0] - SIZE_OF_FRAME_LENGTH_AND_FLAGS
@@ -534,6 +552,22 @@ class ClientMessage:
             _U16.pack_into(buf, 4, _unpack_u16(buf, 4)[0] | add)
         buf[10:18] = cid
         buf[18:22] = pid
+
+    def response_header(self) -> Tuple[int, int, int, int]:
+        """``(correlation_id, flags, message_type, backup_acks)`` of a response (or event: its byte at content
+        offset 12, the lowest of the partition id, comes as ``backup_acks``) in one call, for routing inbound
+        messages. Raises :class:`~hazelcast.errors.ProtocolError` unless the initial frame holds the 13-byte
+        response header."""
+        buf = self._buf
+        if len(buf) < SIZE_OF_FRAME_LENGTH_AND_FLAGS:
+            raise ProtocolError("message has no frames")
+        length, flags = _HEADER.unpack_from(buf, 0)
+        if length < 19 or len(buf) < 19:
+            raise ProtocolError(
+                f"a response header needs 13 bytes, the initial frame has {length - SIZE_OF_FRAME_LENGTH_AND_FLAGS}"
+            )
+        message_type, correlation_id, backup_acks = _RESPONSE_START.unpack_from(buf, 6)
+        return correlation_id, flags, message_type, backup_acks
 
     def is_event(self) -> bool:
         """Whether the initial frame carries IS_EVENT."""
@@ -721,6 +755,23 @@ class ClientMessage:
 
     read_nullable_data = read_nullable_bytes
 
+    def read_response_nullable_data(self) -> Optional[bytes]:
+        """The single ``Data?`` parameter of a response in one call: ``reset_read()``, ``skip_frame()``,
+        ``read_nullable_data()`` (same result, same errors)."""
+        buf = self._buf
+        if not buf:
+            self._pos = 0
+            raise ProtocolError("unexpected end of message: no more frames")
+        pos = _unpack_i32(buf, 0)[0]
+        if pos >= len(buf):
+            self._pos = pos
+            raise ProtocolError("unexpected end of message: no more frames")
+        length, flags = _HEADER.unpack_from(buf, pos)
+        self._pos = pos + length
+        if flags & IS_NULL_FLAG:
+            return None
+        return bytes(buf[pos + 6 : pos + length])
+
     def __repr__(self) -> str:
         try:
             mtype = f"0x{self.message_type:06x}"
@@ -825,6 +876,27 @@ class MessageReader:
                 start = self._emit(mv, start, pos, out)
                 msg_size = 0
                 final = False
+            elif final and skip <= n - pos and not self._pending:
+                # the last frame of a message whose bytes are all in this chunk: _emit and _complete, inlined
+                pos += skip
+                skip = 0
+                msg_size = 0
+                final = False
+                buf = bytes(mv[start:pos])
+                if _unpack_u16(buf, 4)[0] & UNFRAGMENTED_MESSAGE == UNFRAGMENTED_MESSAGE:
+                    msg = _object_new(ClientMessage)
+                    msg._buf = buf
+                    msg._last = -2
+                    msg._pos = 0
+                    msg.retryable = False
+                    out.append(msg)
+                else:
+                    self._msg_size = 0
+                    self._final = False
+                    msg = self._complete(buf)
+                    if msg is not None:
+                        out.append(msg)
+                start = pos
         self._skip = skip
         self._final = final
         self._msg_size = msg_size

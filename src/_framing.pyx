@@ -626,6 +626,17 @@ cdef class ClientMessage:
         cdef uint8_t* p = _ptr(self._buf)
         _put_u16(p + 4, (v & ~C_IS_FINAL & 0xFFFF) | (_u16(p + 4) & C_IS_FINAL))
 
+    def response_header(self):
+        """``(correlation_id, flags, message_type, backup_acks)`` in one call (see the pure twin)."""
+        cdef Py_ssize_t total = _len(self._buf)
+        if total < HDR:
+            raise ProtocolError("message has no frames")
+        cdef const uint8_t* p = _ptr(self._buf)
+        cdef int32_t length = _i32(p)
+        if length < HDR + 13 or total < HDR + 13:
+            raise ProtocolError(f"a response header needs 13 bytes, the initial frame has {length - HDR}")
+        return _i64(p + HDR + 4), _u16(p + 4), _i32(p + HDR), p[HDR + 12]
+
     def is_event(self):
         """Whether the initial frame carries IS_EVENT."""
         return (self.flags & C_IS_EVENT) != 0
@@ -811,6 +822,17 @@ cdef class ClientMessage:
         if self.next_is_null():
             return None
         return self.read_bytes()
+
+    def read_response_nullable_data(self):
+        """The single ``Data?`` parameter of a response in one call (see the pure twin)."""
+        cdef Py_ssize_t start, end
+        cdef int flags
+        self._pos = 0
+        self._next(&start, &end)
+        flags = self._next(&start, &end)
+        if flags & C_IS_NULL:
+            return None
+        return PyBytes_FromStringAndSize(<const char*>_ptr(self._buf) + start, end - start)
 
     def __repr__(self):
         try:

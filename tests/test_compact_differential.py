@@ -644,6 +644,7 @@ def test_data_codec_builtin_fast_paths_are_the_builtin_encodings(codec_pair):
         assert fast.to_object(fast.to_data("hé")) == "hé" and fast.to_object(fast.to_buffer(-2)) == -2
         assert fast.to_object(None) is None
         assert fast.to_data("\ud800") == "fallback" and fast.to_data(2**31) == "fallback"
+        assert fast.to_data(2**70) == "fallback" and fast.to_data(-(2**70)) == "fallback"
         assert fast.to_data(True) == "fallback" and fast.to_object(b"\x00" * 11) == "fallback"
         little = codec.DataCodec({}, {}, None, DataLike, lambda o: "fallback", lambda d: "fallback", False, True)
         assert little.to_data("a") == "fallback" and little.to_data(1) == "fallback"
@@ -688,11 +689,14 @@ def test_data_codec_paths(codec_pair):
                         outcome(lambda: fast.to_object(b"\x00" * 8)), outcome(lambda: fast.to_object("str")),
                         outcome(lambda: fast.to_object(bad_utf8)), outcome(lambda: fast.to_data(obj_bad)),
                         outcome(lambda: fast.to_data(Exploding())), outcome(lambda: fast.to_object(
-                            good.buffer[:16]))])
+                            good.buffer[:16])), outcome(lambda: fast.to_buffer(obj)),
+                        outcome(lambda: fast.to_buffer(obj_bad)), outcome(lambda: fast.to_buffer(Exploding()))])
         with pytest.raises(TypeError):
             codec.DataCodec([], {}, None, DataLike, None, None)
     assert results[0] == results[1]
-    assert [r[0] for r in results[0]] == ["error", "ok", "ok", "ok", "error", "error", "error", "error"]
+    assert [r[0] for r in results[0]] == ["error", "ok", "ok", "ok", "error", "error", "error", "error", "ok",
+                                          "error", "error"]
+    assert results[0][8][1] == good.buffer
     assert results[0][0] == ("error", "HazelcastSerializationError")
 
 

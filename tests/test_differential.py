@@ -416,3 +416,38 @@ def test_set_request_header_agrees_and_matches_the_three_writes(
             assert after == outcome(lambda: target().to_bytes())  # nothing written on failure
         results.append((result, after))
     assert results[0] == results[1]
+
+
+@SETTINGS
+@given(initial=st.binary(max_size=24), frames=st.lists(st.tuples(st.sampled_from([0, 0x0400, 0x0800, 0x1000]),
+                                                                  st.binary(max_size=10)), max_size=3),
+       initial_flags=st.sampled_from([0xC000, 0xC200, 0xC080, 0x0000, 0xFFFF]))
+def test_response_header_and_single_data_agree_with_the_property_reads(framing_pair, initial, frames, initial_flags):
+    results = []
+    for framing in framing_pair:
+        def message() -> Any:
+            msg = framing.ClientMessage()
+            if initial or frames:
+                msg.append_frame(initial, initial_flags)
+            for flags, content in frames:
+                msg.append_frame(content, flags)
+            return msg if not (initial or frames) else framing.MessageReader().feed(msg.to_bytes())[0] \
+                if initial_flags & 0xC000 == 0xC000 else msg
+
+        header = outcome(lambda: message().response_header())
+        if header[0] == "ok":
+            msg = message()
+            assert header[1] == [msg.correlation_id, msg.flags, msg.message_type, msg.backup_acks]
+        single = message()
+        data = outcome(single.read_response_nullable_data)
+        composed = message()
+
+        def three_calls() -> Any:
+            composed.reset_read()
+            composed.skip_frame()
+            return composed.read_nullable_data()
+
+        assert data == outcome(three_calls)
+        assert (single.has_next_frame(), single.peek_flags()) == (composed.has_next_frame(), composed.peek_flags())
+        results.append((header, data, single.peek_flags()))
+    assert results[0] == results[1]

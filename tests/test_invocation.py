@@ -332,6 +332,39 @@ def test_a_cached_route_whose_connection_refuses_falls_back_and_handlers_use_it(
     run(main)
 
 
+def test_invoke_on_partition_over_a_cached_route_checks_refuses_and_falls_back(framing: Any) -> None:
+    """The cached-route send of invoke_on_partition (inlined): the §8.2 check still runs first, a refused send
+    falls back to another connection, and an attempt counts once."""
+
+    async def main() -> None:
+        env = Env(framing)
+        env.partitions = env.service._partitions = EpochPartitions()
+        env.service._cache_routes = True
+        await env.service.start()
+        a, b = env.registry.open("a"), env.registry.open("b")
+        env.partitions.owners = {7: a.member_uuid}
+        first = env.service.invoke_on_partition(request(framing), 7)  # caches the route
+        env.respond(a)
+        await first
+        second = env.service.invoke_on_partition(request(framing), 7)
+        invocation = env.service._pending[a.last().correlation_id]
+        assert invocation.invoke_count == 1 and invocation.sent_connection is a
+        env.respond(a)
+        await second
+        a.begin_close("going")  # not alive, the registry not told: the cached route refuses the send
+        third = env.service.invoke_on_partition(request(framing), 7)
+        assert b.last().partition_id == 7
+        assert env.service._pending[b.last().correlation_id].invoke_count == 1
+        env.respond(b)
+        await third
+        env.registry.state = "SHUTDOWN"  # the check refuses: the invocation fails through the future
+        with pytest.raises(ClientNotActiveError):
+            await env.service.invoke_on_partition(request(framing), 7)
+        assert env.service.in_flight == 0 and env.service.pending_count == 0
+
+    run(main)
+
+
 def test_backup_listener_readiness_switches_the_backup_aware_flag(framing: Any) -> None:
     async def main() -> None:
         env = await Env.started(framing)

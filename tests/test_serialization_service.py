@@ -271,9 +271,11 @@ def test_fast_path_and_fallbacks(serialization):
 
     class Subclass(SerializationService):
         def to_data(self, obj):
-            return "overridden"
+            return None if obj is None else Data(b"\x00\x00\x00\x00\xff\xff\xff\xf9\x00\x00\x00\x07")
 
-    assert Subclass().to_data(1) == "overridden"  # the fast path does not hide overrides
+    assert Subclass().to_data(1).buffer[-1] == 7  # the fast path does not hide overrides
+    assert Subclass().to_bytes(1)[-1] == 7 and Subclass().to_bytes(None) is None  # to_bytes follows them
+    assert service.to_bytes("a") == service.to_data("a").buffer and service.to_bytes(None) is None
 
 
 def test_fast_path_wraps_unexpected_errors(serialization):

@@ -293,6 +293,4 @@ def decode_uuid_response(msg: Any) -> Optional[uuid.UUID]:
 
 def decode_nullable_data_response(msg: Any) -> Optional[bytes]:
     """The single ``Data?`` parameter of a response: the bytes of its frame, or ``None`` for a NULL frame."""
-    msg.reset_read()
-    msg.skip_frame()
-    return msg.read_nullable_data()
+    return msg.read_response_nullable_data()
