@@ -41,8 +41,8 @@ def resolver_for(server: DnsmasqServer, name: str = "cluster.hz.test", **kwargs)
 
 
 def test_cluster_config_defaults_and_addresses():
-    c = ClusterConfig(cluster_name="blue", cluster_members=["127.0.0.1:5701", "[::1]:5702", "localhost"])
-    assert c.cluster_members == ("127.0.0.1:5701", "[::1]:5702", "localhost")
+    c = ClusterConfig(cluster_name="blue", cluster_members=["127.0.0.1:5701", "[::1]:5702", " localhost", "::1"])
+    assert c.cluster_members == ("127.0.0.1:5701", "[::1]:5702", "localhost", "::1")
     assert not c.is_cname_cluster
     assert ClusterConfig(cluster_name="g", cname="cluster.hz.test").is_cname_cluster
 
@@ -51,12 +51,15 @@ def test_cluster_config_defaults_and_addresses():
     ({"cluster_name": ""}, "cluster_name"),
     ({"cluster_name": 5}, "cluster_name"),
     ({"cluster_members": "127.0.0.1"}, "not a string"),
-    ({"cluster_members": [""]}, "non-empty"),
-    ({"cluster_members": ["[::1"]}, "unterminated"),
-    ({"cluster_members": ["[::1]5701"]}, "invalid member address"),
-    ({"cluster_members": [":5701"]}, "no host"),
-    ({"cluster_members": ["host:99999"]}, "invalid port"),
+    ({"cluster_members": [""]}, "must not be empty"),
+    ({"cluster_members": [5701]}, "must be a string"),
+    ({"cluster_members": ["[::1"]}, "unclosed"),
+    ({"cluster_members": ["[::1]5701"]}, "unexpected"),
+    ({"cluster_members": [":5701"]}, "invalid host"),
+    ({"cluster_members": ["host:99999"]}, "outside 1..65535"),
     ({"cluster_members": ["host:abc"]}, "invalid port"),
+    ({"cname": "x.test", "ssl_config": {"enabled": True}}, "SSLConfig"),
+    ({"cname": "x.test", "socket_interceptor": object()}, "on_connect"),
     ({"cluster_members": []}, "neither"),
     ({"cluster_members": ["a"], "cname": "x.test"}, "not both"),
     ({"cname": "a..b"}, "invalid cname"),
@@ -177,10 +180,10 @@ async def test_failure_keeps_last_good_answer_for_the_grace_period(dns_server):
     dns_server.stop()
     with pytest.raises(CNAMEResolutionError):
         await resolver.refresh()
-    clock.now += 45  # TTL (30 s) over, grace (60 s) not
+    clock.now += 85  # TTL (30 s) over, grace (60 s after the TTL) not
     stale = await resolver.resolve()
     assert stale.stale and stale.target == good.target and stale.addresses == good.addresses
-    clock.now += 20  # grace over
+    clock.now += 6  # grace over (91 s > 30 + 60)
     with pytest.raises(CNAMEResolutionError):
         await resolver.resolve()
     dns_server.start()
@@ -253,17 +256,32 @@ def test_cluster_specific_options_exist_in_config():
     assert CLUSTER_SPECIFIC_OPTIONS <= names
 
 
-def test_to_client_config_keeps_a_finite_connect_timeout_and_cluster_overrides():
-    interceptor = object()
-    base = Config(cluster_connect_timeout=7.0, ssl_enabled=True, ssl_cafile="/base/ca.pem")
+def test_to_client_config_keeps_a_finite_connect_timeout_and_takes_cluster_options_from_the_cluster():
+    from hazelcast.network.socket_interceptor import SocketInterceptor
+
+    interceptor = SocketInterceptor()
+    base = Config(cluster_connect_timeout=7.0, ssl_enabled=True, ssl_cafile="/base/ca.pem", socket_interceptor=interceptor,
+                  creds_username="base", creds_password="secret")
     cluster = ClusterConfig(cluster_name="x", cluster_members=["127.0.0.1:1"], socket_interceptor=interceptor,
                             ssl_config=SSLConfig(enabled=True, cafile="/x/ca.pem"))
     config = FailoverConfig(clusters=[cluster], base_config=base).to_client_config(addresses=["127.0.0.9:2"])
     assert config.cluster_connect_timeout == 7.0
     assert config.cluster_members == ["127.0.0.9:2"]
     assert config.socket_interceptor is interceptor and config.ssl_cafile == "/x/ca.pem"
+    # the base config's cluster-specific options never leak into a cluster (from_configs relies on it)
     plain = FailoverConfig(clusters=[ClusterConfig(cluster_members=["h"])], base_config=base).to_client_config()
-    assert plain.ssl_cafile == "/base/ca.pem" and plain.socket_interceptor is None
+    assert not plain.ssl_enabled and plain.ssl_cafile is None and plain.socket_interceptor is None
+    assert plain.creds_username is None and plain.creds_password is None
+
+
+def test_from_configs_does_not_lend_the_first_configs_interceptor_to_the_others():
+    from hazelcast.network.socket_interceptor import SocketInterceptor
+
+    first = Config(cluster_name="a", socket_interceptor=SocketInterceptor())
+    second = Config(cluster_name="b")
+    config = FailoverConfig.from_configs([first, second])
+    assert config.to_client_config(config.clusters[1]).socket_interceptor is None
+    assert config.to_client_config(config.clusters[0]).socket_interceptor is first.socket_interceptor
 
 
 async def test_to_client_config_of_a_cname_cluster(dns_server):
