@@ -169,8 +169,9 @@ async def test_without_a_state_hook_a_new_cluster_is_reported_at_once(fake):
 async def test_an_attempt_begun_for_the_old_target_is_dropped(fake):
     held = []
     slow = await fake(auth=lambda r: held.append(r) or None)  # answers only when the test says so
+    other = await fake()  # the old target's second address: not tried once the target changed
     green = await fake()
-    h = Harness(Cluster(slow), **FAST)
+    h = Harness(Cluster(slow, other), shuffle_member_list=False, **FAST)
     start = asyncio.get_running_loop().create_task(h.manager.start())
     try:
         await eventually(lambda: held, timeout=10)
@@ -182,6 +183,7 @@ async def test_an_attempt_begun_for_the_old_target_is_dropped(fake):
         [connection] = h.manager.get_active_connections()
         assert connection.member_uuid == green.member_uuid and h.manager.cluster_id == green.cluster_id
         assert h.lifecycle == [LifecycleState.CONNECTED]
+        assert auth_requests(other) == 0
     finally:
         await h.manager.shutdown()
 
@@ -258,3 +260,19 @@ async def test_without_failover_nothing_is_said_about_it(fake, caplog):
     async with Harness(Cluster(m)):
         pass
     assert "does not support failover" not in caplog.text
+
+
+async def test_retarget_abandons_connections_to_members_of_the_old_target(fake):
+    held = []
+    a = await fake()
+    slow = await fake(cluster_id=a.cluster_id, auth=lambda r: held.append(r) or None)
+    a.members = [a.info, slow.info]
+    green = await fake()
+    async with Harness(Cluster(a), shuffle_member_list=False, **FAST) as h:
+        await eventually(lambda: held, timeout=10)  # connect-to-all is authenticating with the slow member
+        [task] = h.manager._connecting_members.values()
+        h.manager.retarget(target(green))
+        await asyncio.gather(task, return_exceptions=True)
+        assert task.cancelled() or task.done()
+        assert h.manager._connecting_members == {}
+        assert [c.member_uuid for c in h.manager.get_active_connections()] == [a.member_uuid]
