@@ -28,7 +28,6 @@ import dns.asyncresolver
 import dns.exception
 import dns.name
 import dns.rdatatype
-import dns.resolver
 
 from hazelcast.errors import HazelcastError, IllegalStateError, InvalidConfigurationError
 from hazelcast.network.address import parse_address

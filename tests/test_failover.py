@@ -306,7 +306,7 @@ import dataclasses  # noqa: E402
 import logging  # noqa: E402
 
 from hazelcast.errors import IllegalStateError  # noqa: E402
-from hazelcast.failover import CNAMEAnswer, CNAMEWatcher, ClusterSelector  # noqa: E402
+from hazelcast.failover import CNAMEWatcher, ClusterSelector  # noqa: E402
 
 
 @pytest.mark.parametrize("kwargs,match", [

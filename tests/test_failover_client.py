@@ -6,8 +6,8 @@ Scenarios: blue killed -> green takes over while a map loop goes on (schemas re-
 green killed -> back to a restarted blue; every cluster down -> shutdown after ``try_count`` rounds with the
 configured backoff; a CNAME flip (both clusters up) is followed within TTL + check interval; a DNS outage changes
 nothing; a new cluster on the same address (cluster id change) is a switch. How long each switch took (from the
-kill / flip to the first successful operation on the new cluster) is printed at the end of the module (see the
-terminal summary, or run with -s); only functional bounds are asserted.
+kill / flip to the first successful operation on the new cluster) is shown in the terminal summary ("measured");
+only functional bounds are asserted.
 """
 
 from __future__ import annotations
@@ -52,18 +52,15 @@ FAST = dict(
 # -- helpers ------------------------------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def switch_times(request: pytest.FixtureRequest) -> Any:
-    """Collects ``(scenario, seconds)``; printed in the terminal summary when the module is done."""
-    times: List[Tuple[str, float]] = []
-    yield times
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    lines = [f"failover switch time: {name}: {seconds:.3f} s" for name, seconds in times]
-    for line in lines:
-        if reporter is not None:
-            reporter.write_line(line)
-        else:  # pragma: no cover - pytest without its terminal reporter
-            print(line)
+@pytest.fixture
+def switch_times(measured: List[str]) -> Any:
+    """Collects ``(scenario, seconds)``; shown in the terminal summary under "measured"."""
+
+    class Times:
+        def append(self, item: Tuple[str, float]) -> None:
+            measured.append(f"failover switch time: {item[0]}: {item[1]:.3f} s")
+
+    return Times()
 
 
 def static_cluster(cluster: HazelcastCluster, **options: Any) -> ClusterConfig:
