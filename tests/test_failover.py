@@ -138,6 +138,57 @@ async def test_resolves_cname_target_and_addresses(dns_server):
     assert not answer.stale
 
 
+def _hold_tcp_port() -> "socket.socket":
+    import socket
+
+    held = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    held.bind(("127.0.0.1", 0))
+    held.listen()
+    return held
+
+
+def test_dns_server_moves_to_another_port_when_its_port_is_taken(monkeypatch):
+    """dnsmasq listens on UDP and TCP; a port taken on TCP alone (or taken after the check) is retried elsewhere."""
+    import hazelcast.testing.dns as dns
+
+    held = _hold_tcp_port()
+    busy = held.getsockname()[1]
+    ports = iter([busy, dns.free_udp_port()])
+    monkeypatch.setattr(dns, "free_udp_port", lambda: next(ports))
+    server = dns.DnsmasqServer()
+    try:
+        assert server.port == busy
+        server.start()
+        assert server.port != busy and server._answers()
+    finally:
+        server.close()
+        held.close()
+
+
+def test_free_port_is_free_for_tcp_too():
+    import socket
+
+    from hazelcast.testing.dns import free_udp_port
+
+    port = free_udp_port()
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp:
+        tcp.bind(("127.0.0.1", port))
+
+
+def test_dns_server_on_a_fixed_busy_port_gives_a_clear_error(monkeypatch):
+    import hazelcast.testing.dns as dns
+
+    monkeypatch.setattr(dns.time, "sleep", lambda s: None)
+    held = _hold_tcp_port()
+    server = dns.DnsmasqServer(port=held.getsockname()[1])
+    try:
+        with pytest.raises(RuntimeError, match="address in use"):
+            server.start()
+    finally:
+        server.close()
+        held.close()
+
+
 async def test_cache_hit_sends_no_query(dns_server):
     clock = FakeClock()
     resolver = resolver_for(dns_server, clock=clock)
