@@ -23,8 +23,12 @@ def __getattr__(name: str):  # HazelcastClient / Config on first use: importing 
         from hazelcast.config import Config
 
         return Config
+    if name in ("FailoverConfig", "ClusterConfig"):
+        from hazelcast import failover
+
+        return getattr(failover, name)
     raise AttributeError(f"module 'hazelcast' has no attribute {name!r}")
 
 
-__all__ = ["BACKEND", "Config", "HazelcastClient", "HazelcastError", "HazelcastSerializationError", "ProtocolError",
-           "__version__"]
+__all__ = ["BACKEND", "ClusterConfig", "Config", "FailoverConfig", "HazelcastClient", "HazelcastError",
+           "HazelcastSerializationError", "ProtocolError", "__version__"]

@@ -7,6 +7,12 @@
 * :class:`FailoverConfig` — the ordered list of clusters and the round-robin switching of Java's
   ``ClientFailoverConfig``: with clusters A, B, C and ``try_count=2`` the client tries A, B, C, A, B, C and then
   gives up; after a disconnect from B it continues with C, A, B, ...
+* :class:`ClusterSelector` — a failover client's walk over those clusters: the cluster to try next, its client
+  config (CNAME clusters resolved), and the count of clusters tried since the last successful connection.
+* :class:`CNAMEWatcher` — checks a CNAME cluster's name every ``cname_check_interval`` and reports a new target
+  (blue → green) or new addresses.
+
+A failover client is ``HazelcastClient(failover_config=FailoverConfig(...))`` (see :mod:`hazelcast.client`).
 """
 
 from __future__ import annotations
@@ -16,15 +22,17 @@ import dataclasses
 import logging
 import time
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Dict, List, Optional, Sequence, Tuple
 
 import dns.asyncresolver
 import dns.exception
 import dns.name
 import dns.rdatatype
-import dns.resolver
 
-from hazelcast.errors import HazelcastError, InvalidConfigurationError
+from hazelcast.errors import HazelcastError, IllegalStateError, InvalidConfigurationError
+from hazelcast.network.address import parse_address
+from hazelcast.network.socket_interceptor import SocketInterceptor
+from hazelcast.network.ssl_config import SSLConfig
 
 if TYPE_CHECKING:  # pragma: no cover
     from hazelcast.config import Config
@@ -36,6 +44,8 @@ INFINITE_TRY_COUNT = 2**31 - 1
 FAILOVER_DEFAULT_CLUSTER_CONNECT_TIMEOUT = 120.0
 """Seconds a failover client tries one cluster before switching, when its config says "forever" (as in Java)."""
 
+_SWITCH_DRAIN_TIMEOUT = 5.0
+
 _SSL_FIELDS = ("enabled", "cafile", "certfile", "keyfile", "password", "protocol", "ciphers", "check_hostname",
                "server_hostname")
 CLUSTER_SPECIFIC_OPTIONS = frozenset(
@@ -45,8 +55,8 @@ CLUSTER_SPECIFIC_OPTIONS = frozenset(
 """The client options in which the configs of a failover client may differ (Java allows cluster name, security,
 addresses, socket interceptor and TLS/discovery); every other option must be equal."""
 
-__all__ = ["CNAMEAnswer", "CNAMEResolutionError", "CNAMEResolver", "ClusterConfig", "FailoverConfig",
-           "InvalidConfigurationError"]
+__all__ = ["CNAMEAnswer", "CNAMEResolutionError", "CNAMEResolver", "CNAMEWatcher", "ClusterConfig", "ClusterSelector",
+           "FailoverConfig", "InvalidConfigurationError"]
 
 
 class CNAMEResolutionError(HazelcastError):
@@ -59,26 +69,12 @@ class CNAMEResolutionError(HazelcastError):
 
 
 def _validate_address(address: str) -> str:
-    if not isinstance(address, str) or not address.strip():
-        raise InvalidConfigurationError(f"member address must be a non-empty string, got {address!r}")
-    address = address.strip()
-    host, port = address, None
-    if address.startswith("["):
-        end = address.find("]")
-        if end < 0:
-            raise InvalidConfigurationError(f"unterminated IPv6 address in {address!r}")
-        host, rest = address[1:end], address[end + 1 :]
-        if rest:
-            if not rest.startswith(":"):
-                raise InvalidConfigurationError(f"invalid member address {address!r}")
-            port = rest[1:]
-    elif address.count(":") == 1:
-        host, port = address.split(":")
-    if not host:
-        raise InvalidConfigurationError(f"member address {address!r} has no host")
-    if port is not None and (not port.isdigit() or not 0 < int(port) < 65536):
-        raise InvalidConfigurationError(f"member address {address!r} has an invalid port")
-    return address
+    parse_address(address)  # raises InvalidConfigurationError naming what is wrong
+    return address.strip()
+
+
+def _with_port(host: str, port: int) -> str:
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
 @dataclass(frozen=True)
@@ -96,8 +92,9 @@ class ClusterConfig:
     port: int = DEFAULT_PORT
     username: Optional[str] = None
     password: Optional[str] = None
-    ssl_config: Optional[Any] = None
-    socket_interceptor: Optional[Any] = None
+    ssl_config: Optional[SSLConfig] = None
+    """TLS towards this cluster; ``None`` means no TLS."""
+    socket_interceptor: Optional[SocketInterceptor] = None
     priority: int = 0
 
     def __post_init__(self) -> None:
@@ -122,6 +119,10 @@ class ClusterConfig:
             raise InvalidConfigurationError(f"priority must be an int, got {self.priority!r}")
         if (self.username is None) != (self.password is None):
             raise InvalidConfigurationError("username and password must be given together")
+        if self.ssl_config is not None and not isinstance(self.ssl_config, SSLConfig):
+            raise InvalidConfigurationError(f"ssl_config must be an SSLConfig, got {type(self.ssl_config).__name__}")
+        if self.socket_interceptor is not None and not callable(getattr(self.socket_interceptor, "on_connect", None)):
+            raise InvalidConfigurationError("socket_interceptor must have an on_connect(connection) method")
 
     @property
     def is_cname_cluster(self) -> bool:
@@ -152,8 +153,8 @@ class CNAMEResolver:
 
     :meth:`resolve` answers from the cache while the answer's TTL has not run out (a cache hit sends no query),
     and otherwise queries. :meth:`refresh` always queries. When a query fails, :meth:`refresh` raises
-    :class:`CNAMEResolutionError`; :meth:`resolve` returns the last good answer (marked ``stale``) while it is
-    younger than ``grace_period`` seconds, and raises after that. ``nameservers``/``port`` point the resolver at a
+    :class:`CNAMEResolutionError`; :meth:`resolve` returns the last good answer (marked ``stale``) until
+    ``grace_period`` seconds after its TTL ran out, and raises after that. ``nameservers``/``port`` point the resolver at a
     specific DNS server (tests, private DNS); by default the system configuration is used.
     """
 
@@ -176,7 +177,10 @@ class CNAMEResolver:
         if grace_period < 0:
             raise InvalidConfigurationError("grace_period must not be negative")
         if nameservers is None:
-            self._resolver = dns.asyncresolver.Resolver()
+            try:
+                self._resolver = dns.asyncresolver.Resolver()
+            except dns.exception.DNSException as e:
+                raise InvalidConfigurationError(f"no usable system DNS configuration: {e}") from None
         else:
             self._resolver = dns.asyncresolver.Resolver(configure=False)
             self._resolver.nameservers = list(nameservers)
@@ -186,7 +190,6 @@ class CNAMEResolver:
         self._grace = grace_period
         self._clock = clock
         self._answer: Optional[CNAMEAnswer] = None
-        self._good_at = 0.0
         self._lock = asyncio.Lock()
         self.queries = 0  # number of DNS lookups sent (observability, and what the tests check)
 
@@ -209,7 +212,7 @@ class CNAMEResolver:
             try:
                 return await self._query()
             except CNAMEResolutionError:
-                if answer is not None and self._clock() - self._good_at <= self._grace:
+                if answer is not None and self._clock() <= answer.expires_at + self._grace:
                     _logger.warning("DNS resolution of %s failed; using the last good answer %s", self.name,
                                     answer.target)
                     return replace(answer, stale=True)
@@ -237,7 +240,6 @@ class CNAMEResolver:
             expires_at=now + ttl,
         )
         self._answer = answer
-        self._good_at = now
         return answer
 
 
@@ -252,24 +254,43 @@ class FailoverConfig:
 
     Clusters are kept sorted by ``priority`` (lower first, stable for equal priorities). The *current* cluster
     starts as the first one; :meth:`switch_to_next_cluster` moves round-robin to the next, as Java's client does.
+    A client works on its own copy (``client.failover_config``), so one config can serve several clients.
     """
 
     try_count: int = INFINITE_TRY_COUNT
+    """Rounds over all clusters before the client gives up and shuts down (Java's ``tryCount``)."""
     clusters: List[ClusterConfig] = field(default_factory=list)
     base_config: Optional["Config"] = None
-    """The options every cluster shares (timeouts, routing, serialization, ...); a default ``Config`` when
-    ``None``. Its cluster-specific options are replaced by each cluster's in :meth:`to_client_config`."""
+    """The options every cluster shares (timeouts, routing, serialization, listeners, ...); a default ``Config``
+    when ``None``. Its cluster-specific options (:data:`CLUSTER_SPECIFIC_OPTIONS`) are replaced by each cluster's in
+    :meth:`to_client_config`. An infinite ``cluster_connect_timeout`` means 120 s per cluster (as in Java)."""
     cname_check_interval: float = 5.0
+    """Seconds between checks of the current CNAME cluster's name; a new target is followed within its DNS TTL
+    plus this interval."""
     dns_nameservers: Optional[Sequence[str]] = None
+    """DNS servers to ask (IP addresses); the system's when ``None``."""
     dns_port: int = 53
     dns_timeout: float = 2.0
+    """Seconds for one DNS lookup."""
     dns_grace_period: float = 30.0
+    """Seconds after its TTL ran out for which the last good DNS answer is used while lookups fail."""
+    switch_drain_timeout: float = _SWITCH_DRAIN_TIMEOUT
+    """When a CNAME flip moves the client while the old cluster is still up: seconds to let requests already
+    sent there finish (new ones wait for the new cluster) before its connections are closed."""
 
     def __post_init__(self) -> None:
         if isinstance(self.try_count, bool) or not isinstance(self.try_count, int) or self.try_count < 1:
             raise InvalidConfigurationError(f"try_count must be an int >= 1, got {self.try_count!r}")
-        if self.cname_check_interval <= 0:
-            raise InvalidConfigurationError("cname_check_interval must be positive")
+        for name in ("cname_check_interval", "dns_timeout"):
+            _check_seconds(name, getattr(self, name), positive=True)
+        for name in ("dns_grace_period", "switch_drain_timeout"):
+            _check_seconds(name, getattr(self, name), positive=False)
+        if isinstance(self.dns_port, bool) or not isinstance(self.dns_port, int) or not 0 < self.dns_port < 65536:
+            raise InvalidConfigurationError(f"dns_port must be in 1..65535, got {self.dns_port!r}")
+        if self.dns_nameservers is not None:
+            if isinstance(self.dns_nameservers, str) or not all(isinstance(n, str) for n in self.dns_nameservers):
+                raise InvalidConfigurationError("dns_nameservers must be a list of IP address strings")
+            self.dns_nameservers = list(self.dns_nameservers)
         if self.base_config is not None:
             from hazelcast.config import Config, ReconnectMode
 
@@ -338,12 +359,18 @@ class FailoverConfig:
         return resolver
 
     async def get_cluster_addresses(self, cluster: Optional[ClusterConfig] = None) -> List[str]:
-        """The member addresses of ``cluster`` (default: the current one), resolving a CNAME cluster's name."""
+        """The member addresses of ``cluster`` (default: the current one), resolving a CNAME cluster's name
+        (:class:`CNAMEResolutionError` when that fails)."""
         cluster = cluster or self.get_current_cluster()
         if cluster.cname is None:
             return list(cluster.cluster_members)
         answer = await self.resolver_for(cluster).resolve()
-        return [f"[{a}]:{cluster.port}" if ":" in a else f"{a}:{cluster.port}" for a in answer.addresses]
+        return self.addresses_of(cluster, answer)
+
+    @staticmethod
+    def addresses_of(cluster: ClusterConfig, answer: CNAMEAnswer) -> List[str]:
+        """The member addresses a DNS answer gives a CNAME cluster (each address at the cluster's port)."""
+        return [_with_port(address, cluster.port) for address in answer.addresses]
 
     # -- client configs ------------------------------------------------------------------------------------------------
 
@@ -379,8 +406,6 @@ class FailoverConfig:
 
     @staticmethod
     def _cluster_from(config: "Config") -> ClusterConfig:
-        from hazelcast.network.ssl_config import SSLConfig
-
         ssl = SSLConfig(**{name: getattr(config, f"ssl_{name}") for name in _SSL_FIELDS})
         return ClusterConfig(
             cluster_name=config.cluster_name,
@@ -394,7 +419,8 @@ class FailoverConfig:
     def to_client_config(self, cluster: Optional[ClusterConfig] = None, *,
                          addresses: Optional[Sequence[str]] = None) -> "Config":
         """The client ``Config`` for ``cluster`` (default: the current one): the shared options of ``base_config``
-        with the cluster's name, addresses, credentials, TLS and socket interceptor.
+        with the cluster's name, addresses, credentials, TLS and socket interceptor (all taken from the cluster,
+        never from ``base_config``: a cluster without ``ssl_config`` gets no TLS).
 
         A CNAME cluster's addresses are ``addresses`` when given, otherwise its resolver's last answer (call
         :meth:`get_cluster_addresses` first). An infinite ``cluster_connect_timeout`` becomes
@@ -414,17 +440,168 @@ class FailoverConfig:
                         f"the addresses of CNAME cluster {cluster.cluster_name!r} are not resolved yet; "
                         "call get_cluster_addresses() first"
                     )
-                addresses = [f"[{a}]:{cluster.port}" if ":" in a else f"{a}:{cluster.port}" for a in answer.addresses]
+                addresses = self.addresses_of(cluster, answer)
+        ssl = cluster.ssl_config if cluster.ssl_config is not None else SSLConfig()
         changes: Dict[str, Any] = {
             "cluster_name": cluster.cluster_name,
             "cluster_members": list(addresses),
             "creds_username": cluster.username,
             "creds_password": cluster.password,
+            "socket_interceptor": cluster.socket_interceptor,
         }
-        if cluster.ssl_config is not None:
-            changes.update({f"ssl_{name}": getattr(cluster.ssl_config, name) for name in _SSL_FIELDS})
-        if cluster.socket_interceptor is not None:
-            changes["socket_interceptor"] = cluster.socket_interceptor
+        changes.update({f"ssl_{name}": getattr(ssl, name) for name in _SSL_FIELDS})
         if base.cluster_connect_timeout < 0:
             changes["cluster_connect_timeout"] = FAILOVER_DEFAULT_CLUSTER_CONNECT_TIMEOUT
         return dataclasses.replace(base, **changes)
+
+
+def _check_seconds(name: str, value: Any, *, positive: bool) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value or value == float("inf"):
+        raise InvalidConfigurationError(f"{name} must be a finite number of seconds, got {value!r}")
+    if value < 0 or (positive and value == 0):
+        raise InvalidConfigurationError(f"{name} must be {'> 0' if positive else '>= 0'}, got {value!r}")
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# ClusterSelector
+# --------------------------------------------------------------------------------------------------------------------
+
+
+class ClusterSelector:
+    """A failover client's walk over the clusters of its :class:`FailoverConfig` (Java's cluster discovery).
+
+    :meth:`first` gives the current cluster and its client config, :meth:`next` moves round-robin to the next one
+    after the current one could not be reached. Every cluster that fails counts against
+    :attr:`FailoverConfig.max_attempts` (``try_count`` rounds over all clusters) until :meth:`connected` says a
+    connection succeeded; once they are used up, :meth:`next` raises :class:`~hazelcast.errors.IllegalStateError`.
+    A CNAME cluster whose name does not resolve counts as a cluster that failed.
+    """
+
+    def __init__(self, config: FailoverConfig) -> None:
+        config.get_current_cluster()  # an empty config is an error now, not at the first switch
+        self.config = config
+        self.failed = 0
+        """Clusters that failed since the last successful connection."""
+        self.history: List[str] = []
+        """Names of the clusters chosen, in order (observability and tests)."""
+
+    @property
+    def current(self) -> ClusterConfig:
+        """The cluster in use (or being tried)."""
+        return self.config.get_current_cluster()
+
+    def connected(self) -> None:
+        """A connection to the current cluster succeeded: the count of failed clusters starts again."""
+        self.failed = 0
+
+    async def first(self) -> Tuple[ClusterConfig, "Config"]:
+        """The current cluster and its client config; moves on (as :meth:`next`) while its name does not
+        resolve."""
+        cluster = self.current
+        try:
+            return cluster, await self._config_of(cluster)
+        except CNAMEResolutionError as e:
+            _logger.warning("cluster %r: %s", cluster.cluster_name, e)
+            return await self.next(e)
+
+    async def next(self, error: BaseException) -> Tuple[ClusterConfig, "Config"]:
+        """The current cluster failed with ``error``: the next cluster that resolves and its client config.
+        Raises :class:`~hazelcast.errors.IllegalStateError` (its cause ``error``) once ``try_count`` rounds
+        failed."""
+        while True:
+            self.failed += 1
+            if self.failed >= self.config.max_attempts:
+                names = ", ".join(c.cluster_name for c in self.config.clusters)
+                raise IllegalStateError(
+                    f"unable to connect to any cluster ({names}) in {self.config.try_count} round(s) "
+                    f"({self.failed} attempts); last error: {error}"
+                ) from error
+            cluster = self.config.switch_to_next_cluster()
+            try:
+                return cluster, await self._config_of(cluster)
+            except CNAMEResolutionError as e:
+                _logger.warning("cluster %r: %s", cluster.cluster_name, e)
+                error = e
+
+    async def _config_of(self, cluster: ClusterConfig) -> "Config":
+        self.history.append(cluster.cluster_name)
+        addresses = await self.config.get_cluster_addresses(cluster)
+        return self.config.to_client_config(cluster, addresses=addresses)
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# CNAMEWatcher
+# --------------------------------------------------------------------------------------------------------------------
+
+CNAMEChangeHandler = Callable[[Optional[CNAMEAnswer], CNAMEAnswer], Awaitable[Any]]
+
+
+class CNAMEWatcher:
+    """Checks a resolver every ``interval`` seconds and calls ``await on_change(old, new)`` when the answer's target
+    or addresses differ from the last one seen (``baseline`` at first).
+
+    :meth:`CNAMEResolver.resolve` answers from its cache within the TTL, so a new target is seen within the TTL
+    plus one interval. A failed lookup is logged (a warning once per outage) and changes nothing: the resolver's
+    grace period keeps the last good answer, and after it the watcher keeps the current target rather than
+    flapping. An exception from ``on_change`` is logged; the watcher goes on.
+    """
+
+    def __init__(self, resolver: CNAMEResolver, interval: float, on_change: CNAMEChangeHandler,
+                 baseline: Optional[CNAMEAnswer] = None) -> None:
+        _check_seconds("interval", interval, positive=True)
+        self.resolver = resolver
+        self.interval = interval
+        self._on_change = on_change
+        self.baseline = baseline
+        """The last answer acted on."""
+        self.checks = 0
+        """Completed checks (observability and tests)."""
+        self._task: Optional["asyncio.Task[None]"] = None
+        self._failing = False
+
+    @property
+    def running(self) -> bool:
+        """Whether the watcher's task is alive."""
+        return self._task is not None and not self._task.done()
+
+    def start(self) -> None:
+        """Start checking (in a task of the running loop); a second call does nothing."""
+        if not self.running:
+            self._task = asyncio.get_running_loop().create_task(self._run(), name=f"cname-watcher-{self.resolver.name}")
+
+    async def stop(self) -> None:
+        """Stop checking and wait until the task has ended (an ``on_change`` under way is cancelled)."""
+        task, self._task = self._task, None
+        if task is not None and task is not asyncio.current_task():
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(self.interval)
+            await self.check()
+
+    async def check(self) -> None:
+        """One check: resolve (from the cache within the TTL) and report a change."""
+        try:
+            answer = await self.resolver.resolve()
+        except CNAMEResolutionError as e:
+            if not self._failing:
+                _logger.warning("CNAME watcher: %s; keeping %s", e,
+                                self.baseline.target if self.baseline is not None else "no target")
+            self._failing = True
+            return
+        finally:
+            self.checks += 1
+        if self._failing:
+            _logger.info("CNAME watcher: %s resolves again (%s)", self.resolver.name, answer.target)
+            self._failing = False
+        old = self.baseline
+        if old is not None and (answer.target, answer.addresses) == (old.target, old.addresses):
+            return
+        self.baseline = answer
+        try:
+            await self._on_change(old, answer)
+        except Exception:
+            _logger.exception("CNAME watcher: handling the change of %s to %s failed", self.resolver.name,
+                              answer.target)

@@ -527,6 +527,10 @@ class InvocationService:
         """Invocations not finished yet: waiting for a response or backup acks, or for their next attempt."""
         return len(self._pending) + len(self._retrying)
 
+    def pending_on(self, connections: Any) -> int:
+        """Invocations waiting for a response on one of ``connections`` (a container of connections)."""
+        return sum(1 for invocation in self._pending.values() if invocation.sent_connection in connections)
+
     @property
     def event_handler_count(self) -> int:
         """Event handlers registered, over all connections."""
@@ -553,21 +557,27 @@ class InvocationService:
         self._running = True
         self._registry.add_connection_listener(self._on_connection_added, self.on_connection_closed)
 
-    async def shutdown(self) -> None:
+    async def shutdown(self, cause: Optional[BaseException] = None) -> None:
         """Fail every unfinished invocation and every caller waiting for a slot with
-        :class:`~hazelcast.errors.ClientNotActiveError`, cancel all timers, drop all event handlers. Idempotent."""
+        :class:`~hazelcast.errors.ClientNotActiveError`, cancel all timers, drop all event handlers. Idempotent.
+
+        ``cause`` is why the client shuts down (e.g. no cluster could be reached): the errors name it and carry it
+        as ``__cause__`` (otherwise an invocation's error carries its last error)."""
         if self._shut_down:
             return
         self._shut_down = True
         self._running = False
+        message = "the client is shutting down" if cause is None else f"the client is shutting down: {cause}"
         waiters = list(self._slot_waiters)
         self._slot_waiters.clear()
         for waiter in waiters:
             if not waiter.done():
-                waiter.set_exception(ClientNotActiveError("the client is shutting down"))
+                error = ClientNotActiveError(message)
+                error.__cause__ = cause
+                waiter.set_exception(error)
         for invocation in list(self._pending.values()) + list(self._retrying):
-            error = ClientNotActiveError("the client is shutting down")
-            error.__cause__ = invocation.last_error
+            error = ClientNotActiveError(message)
+            error.__cause__ = cause if cause is not None else invocation.last_error
             self._fail(invocation, error)
         if self._wheel is not None:
             self._wheel.close()

@@ -12,8 +12,8 @@ _logger = logging.getLogger(__name__)
 
 
 class LifecycleState(str, enum.Enum):
-    """A client lifecycle event. The connection manager reports CONNECTED and DISCONNECTED; the client reports
-    the others."""
+    """A client lifecycle event. The connection manager reports CONNECTED, DISCONNECTED and CHANGED_CLUSTER; the
+    client reports the others."""
 
     STARTING = "STARTING"
     STARTED = "STARTED"
@@ -21,6 +21,12 @@ class LifecycleState(str, enum.Enum):
     """The client has a connection to the cluster again (or for the first time)."""
     DISCONNECTED = "DISCONNECTED"
     """The client lost its last connection to the cluster."""
+    CHANGED_CLUSTER = "CHANGED_CLUSTER"
+    """The client reached a cluster with another cluster id than before (a failover switch, a CNAME flip, or a
+    cluster restarted from scratch) and has sent it its state (Compact schemas, proxies): data and listeners now
+    live there. Fired after CONNECTED."""
+    CLIENT_CHANGED_CLUSTER = "CHANGED_CLUSTER"
+    """Java's name of :attr:`CHANGED_CLUSTER` (an alias: the same member)."""
     SHUTTING_DOWN = "SHUTTING_DOWN"
     SHUTDOWN = "SHUTDOWN"
 

@@ -114,9 +114,12 @@ class PartitionService:
         """A copy of the partition -> owner table."""
         return dict(self._owners)
 
-    def reset(self) -> None:
-        """Forget the table and the count (the client switched to another cluster)."""
-        self._count = self._partitioner.count = 0
+    def reset(self, *, keep_count: bool = False) -> None:
+        """Forget the table, and the count unless ``keep_count`` (the client reached another cluster: as in Java,
+        the connection manager keeps the count, so a cluster with another partition count is refused instead of
+        routing keys hashed for the old count)."""
+        if not keep_count:
+            self._count = self._partitioner.count = 0
         self._owners = {}
         self._version = -1
         self._source = None

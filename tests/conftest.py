@@ -173,3 +173,27 @@ def pytest_timeout_cancel_timer(item: pytest.Item) -> object:  # pragma: no cove
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, signal.SIG_DFL)
     return True
+
+
+# -- figures measured by functional tests (e.g. how long a failover switch took), shown in the terminal summary ------
+
+MEASURED_ATTRIBUTE = "_hazelcast_measured"
+
+
+@pytest.fixture(scope="session")
+def measured(pytestconfig: pytest.Config) -> List[str]:
+    """Lines of figures a test measured (not asserted: tests assert functional bounds only); the terminal summary
+    prints them under "measured"."""
+    lines = getattr(pytestconfig, MEASURED_ATTRIBUTE, None)
+    if lines is None:
+        lines = []
+        setattr(pytestconfig, MEASURED_ATTRIBUTE, lines)
+    return lines
+
+
+def pytest_terminal_summary(terminalreporter: object, exitstatus: int, config: pytest.Config) -> None:
+    lines = getattr(config, MEASURED_ATTRIBUTE, None)
+    if lines:
+        terminalreporter.section("measured")  # type: ignore[attr-defined]
+        for line in lines:
+            terminalreporter.write_line(line)  # type: ignore[attr-defined]

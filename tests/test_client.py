@@ -289,8 +289,9 @@ async def test_entry_listeners_survive_a_member_restart(cluster_factory):
         member.restart()
         await eventually(lambda: LifecycleState.DISCONNECTED in states)
         await member.wait_ready_async()
-        await eventually(lambda: states[-1] == LifecycleState.CONNECTED, timeout=60)
-        await eventually(lambda: client._manager.initialized_on_cluster, timeout=60)
+        await eventually(lambda: states[-1] == LifecycleState.CHANGED_CLUSTER, timeout=60)  # a new cluster id
+        assert states[-3:] == [LifecycleState.DISCONNECTED, LifecycleState.CONNECTED, LifecycleState.CHANGED_CLUSTER]
+        assert client._manager.initialized_on_cluster
         await m.put("after", 2)
         await eventually(lambda: len(events) == 2, timeout=30)
         assert [(e.key, e.value) for e in events] == [("before", 1), ("after", 2)]

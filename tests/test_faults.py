@@ -52,7 +52,9 @@ async def test_kill_then_reconnect_on_with_the_configured_backoff(cluster_factor
         await eventually(lambda: h.manager.is_connected, timeout=30)
         [after] = h.manager.get_active_connections()
         assert after is not before and after.member_uuid != old_member
-        assert h.lifecycle == [LifecycleState.CONNECTED, LifecycleState.DISCONNECTED, LifecycleState.CONNECTED]
+        # a restarted member is a new cluster (new cluster id): CHANGED_CLUSTER follows CONNECTED
+        assert h.lifecycle == [LifecycleState.CONNECTED, LifecycleState.DISCONNECTED, LifecycleState.CONNECTED,
+                               LifecycleState.CHANGED_CLUSTER]
         assert h.added == [before, after]
         # delays in ms: Java's sequence for 100 ms x 2 capped at 800 ms (no jitter)
         expected = [100, 200, 400, 800, 800, 800, 800, 800, 800, 800]

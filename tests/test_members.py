@@ -87,6 +87,20 @@ def test_negative_size_rejected():
         m.HazelcastCluster(size=-1)
 
 
+def test_member_xml_for_another_loopback_address():
+    xml = m.member_xml("c", 5801, [5801], {}, host="127.0.0.3")
+    assert '<interfaces enabled="false"/>' in xml and "<interface>" not in xml
+    assert '<property name="hazelcast.local.localAddress">127.0.0.3</property>' in xml
+    assert "<member>127.0.0.3:5801</member>" in xml
+
+
+def test_members_bind_to_loopback_only_and_take_one_port_each():
+    with pytest.raises(ValueError, match="loopback"):
+        m.HazelcastCluster(size=1, host="10.0.0.1")
+    with pytest.raises(ValueError, match="2 ports given for 1 members"):
+        m.HazelcastCluster(size=1, ports=[5801, 5802])
+
+
 @pytest.mark.integration
 async def test_member_lifecycle(cluster_factory):
     cluster = cluster_factory(size=1)

@@ -17,10 +17,20 @@
   check pings connections that wrote nothing for ``heartbeat_interval`` and closes those that read nothing for
   ``heartbeat_timeout`` with a :class:`~hazelcast.errors.TargetDisconnectedError` cause.
 * **A new cluster** (its cluster id differs from the previous connection's, e.g. after the whole cluster
-  restarted): the member list is reset, and ``on_cluster_changed()`` (the client's "send state to cluster": all
-  Compact schemas, §6.4) is awaited before invocations are allowed again;
-  :meth:`ConnectionManager.check_invocation_allowed` raises a retryable ``HazelcastIOError`` meanwhile. If it
-  fails, the connection is closed and the hook runs again on the next connection to that cluster.
+  restarted, or a failover switch): the member list and the partition table are reset (the partition count must
+  stay the same, as in Java), and ``on_cluster_changed()`` (the client's "send state to cluster": all Compact
+  schemas, §6.4) is awaited before invocations are allowed again; :meth:`ConnectionManager.check_invocation_allowed`
+  raises a retryable ``HazelcastIOError`` meanwhile. If it fails, the connections are closed and the hook runs again
+  on the next connection to that cluster. Then CHANGED_CLUSTER is fired. A connection to another cluster while
+  connections to the current one are alive is closed ("does not belong to this cluster", as in Java).
+* **Switching clusters** (failover, §8.1): when the current cluster cannot be reached within its
+  ``cluster_connect_timeout`` (or refuses the client), ``select_next_cluster(error)`` returns the config of the
+  cluster to try next (or raises to give up) and the manager is re-pointed at it (:meth:`ConnectionManager.retarget`:
+  cluster name, credentials, TLS, socket interceptor, addresses; the known member list is not tried until the new
+  target answers). :meth:`ConnectionManager.begin_switch` and :meth:`ConnectionManager.switch_cluster` move a
+  connected client to another target on purpose (a CNAME flip). Connection attempts begun for an old target are
+  abandoned. With ``failover=True``, a cluster whose authentication response says it does not support failover (OSS
+  members) is logged once per cluster and used anyway (Java's failover client refuses it).
 * **Messages**: all inbound messages go through :class:`~hazelcast.network.direct_invoker.DirectInvoker` (the few
   requests this layer sends itself, with ids from ``correlation_id_source``), then to
   ``message_handler(connection, message)``.
@@ -47,6 +57,7 @@ from hazelcast.errors import (
     ClientOfflineError,
     HazelcastIOError,
     IllegalStateError,
+    InvalidConfigurationError,
     TargetDisconnectedError,
 )
 from hazelcast.lifecycle import LifecycleState
@@ -76,6 +87,12 @@ CONNECT_ALL_PERIOD = 1.0
 
 ConnectionCallback = Callable[[Connection], None]
 LifecycleCallback = Callable[[LifecycleState], None]
+NextClusterSelector = Callable[[BaseException], Awaitable[Config]]
+"""``select_next_cluster(error)``: the config of the cluster to try after the current one failed with ``error``;
+raises to give up."""
+
+_SWITCHING = object()
+"""``_uninitialized_cluster`` while a deliberate switch is under way (invocations are held back)."""
 
 _client_names = itertools.count()
 
@@ -110,6 +127,8 @@ class ConnectionManager:
         client_version: str = __version__,
         on_cluster_lost: Optional[Callable[[], Any]] = None,
         on_cluster_changed: Optional[Callable[[], Awaitable[Any]]] = None,
+        select_next_cluster: Optional[NextClusterSelector] = None,
+        failover: bool = False,
         builtin_heartbeat: bool = True,
         wait_strategy: Optional[WaitStrategy] = None,
         options: Optional[ConnectionOptions] = None,
@@ -133,7 +152,12 @@ class ConnectionManager:
         )
         self._on_cluster_lost = on_cluster_lost
         self._on_cluster_changed = on_cluster_changed
-        self._uninitialized_cluster: Optional[uuid.UUID] = None
+        self._select_next_cluster = select_next_cluster
+        self._failover = failover
+        self._failover_warned: Set[uuid.UUID] = set()
+        self._generation = 0
+        self._members_trusted = True
+        self._uninitialized_cluster: Any = None
         self._initialize_task: Optional[asyncio.Task] = None
         self._builtin_heartbeat = builtin_heartbeat
         self._state = ClientConnectionState.INITIAL
@@ -150,6 +174,8 @@ class ConnectionManager:
         self._shutdown_done: Optional[asyncio.Future] = None
         self.terminal_reason: Optional[str] = None
         """Why the manager shut itself down (cluster lost), or ``None``."""
+        self.terminal_error: Optional[BaseException] = None
+        """The error that made the manager give up on the cluster, or ``None``."""
         cluster_service.add_membership_listener(self._member_added, self._member_removed)
 
     # -- queries ------------------------------------------------------------------------------------------------
@@ -218,6 +244,8 @@ class ConnectionManager:
         if state is ClientConnectionState.SHUTDOWN:
             raise ClientNotActiveError("the client is shut down")
         if state is ClientConnectionState.CONNECTED:
+            if self._uninitialized_cluster is _SWITCHING:
+                raise HazelcastIOError("the client is switching to another cluster")
             raise HazelcastIOError("the client is sending its state to a new cluster")
         if self._state is ClientConnectionState.DISCONNECTED and self.config.reconnect_mode == ReconnectMode.ASYNC:
             raise ClientOfflineError("the client is disconnected from the cluster (reconnect mode ASYNC)")
@@ -234,6 +262,52 @@ class ConnectionManager:
     ) -> None:
         """Callbacks for authenticated connections being added and removed."""
         self._connection_listeners.append((on_added, on_removed))
+
+    # -- switching clusters -----------------------------------------------------------------------------------------
+
+    def retarget(self, config: Config, *, same_cluster: bool = False) -> None:
+        """Point the manager at another cluster: ``config``'s cluster name, credentials, TLS, socket interceptor and
+        member addresses are used from the next connection attempt on (its other options must match the current
+        ones; routing mode is checked). Live connections are kept (see :meth:`switch_cluster`).
+
+        Unless ``same_cluster`` (new addresses of the same cluster, e.g. new DNS records), connection attempts still
+        under way for the old target are abandoned, and the known member list is not tried until a member of the new
+        target has answered. Raises :class:`~hazelcast.errors.InvalidConfigurationError` (changing nothing) for a
+        bad TLS setup or another routing mode."""
+        if config.effective_routing_mode != self.routing_mode:
+            raise InvalidConfigurationError(
+                f"cannot switch from routing mode {self.routing_mode.name} to {config.effective_routing_mode.name}"
+            )
+        options = ConnectionOptions.from_config(config)
+        primary, secondary = addresses_to_try(config.cluster_members)
+        self.config = config
+        self._options = options
+        self._primary, self._secondary = primary, secondary
+        if same_cluster:
+            return
+        self._generation += 1
+        self._members_trusted = False
+        for task in list(self._connecting_members.values()):
+            task.cancel()
+        _logger.info("client %s: now targeting cluster %r at %s", self.client_name, config.cluster_name,
+                     ", ".join(map(str, primary)))
+
+    def begin_switch(self) -> None:
+        """Hold back invocations (they get a retryable error, as while disconnected) until a cluster is reached
+        again after :meth:`switch_cluster`; meanwhile pending ones can finish on the current connections."""
+        self._check_active()
+        self._uninitialized_cluster = _SWITCHING
+
+    async def switch_cluster(self, config: Config, reason: str) -> None:
+        """Leave the current cluster for ``config``'s (:meth:`retarget`): every connection is closed with a
+        :class:`~hazelcast.errors.TargetDisconnectedError` cause naming ``reason``, and the manager reconnects to the
+        new target (DISCONNECTED, CONNECTED and, for another cluster id, CHANGED_CLUSTER follow)."""
+        self._check_active()
+        self.retarget(config)
+        self._uninitialized_cluster = _SWITCHING
+        cause = TargetDisconnectedError(f"the client is switching clusters: {reason}")
+        connections = list(self._connections.values())
+        await asyncio.gather(*(c.close(reason, cause) for c in connections), return_exceptions=True)
 
     def _fire_lifecycle(self, state: LifecycleState) -> None:
         _logger.info("client %s: %s", self.client_name, state.value)
@@ -304,7 +378,7 @@ class ConnectionManager:
     # -- connecting to the cluster ----------------------------------------------------------------------------------
 
     def _candidate_addresses(self) -> List[Address]:
-        members = [m.address for m in self._cluster.members]
+        members = [m.address for m in self._cluster.members] if self._members_trusted else []
         primary = list(self._primary)
         secondary = list(self._secondary)
         if self.config.shuffle_member_list:
@@ -317,18 +391,42 @@ class ConnectionManager:
         return out
 
     async def _connect_to_cluster(self) -> None:
+        while True:
+            failure = await self._try_current_cluster()
+            if failure is None:
+                return
+            if self._select_next_cluster is None:
+                raise failure
+            _logger.warning("client %s: giving up on cluster %r: %s", self.client_name, self.config.cluster_name,
+                            failure)
+            config = await self._select_next_cluster(failure)
+            self._check_active()
+            self.retarget(config)
+
+    async def _try_current_cluster(self) -> Optional[Exception]:
+        """Connect to the current target with the backoff until its connect timeout: ``None`` once connected, else
+        the reason to give up on it (ClientNotAllowedInClusterError propagates without a next-cluster selector)."""
         self._wait.reset()
         while True:
+            generation = self._generation
             for address in self._candidate_addresses():
                 self._check_active()
-                if await self._connect(address) is not None:
-                    return
-            self._check_active()
-            if not await self._wait.sleep():
-                raise IllegalStateError(
-                    f"unable to connect to any cluster member within cluster_connect_timeout "
-                    f"{self.config.cluster_connect_timeout} s (tried {self._wait.attempt} rounds)"
-                )
+                if generation != self._generation:
+                    break  # re-pointed meanwhile: start over with the new target's addresses
+                try:
+                    if await self._connect(address) is not None:
+                        return None
+                except ClientNotAllowedInClusterError as e:
+                    if self._select_next_cluster is None:
+                        raise
+                    return e
+            else:
+                self._check_active()
+                if not await self._wait.sleep():
+                    return IllegalStateError(
+                        f"unable to connect to any cluster member within cluster_connect_timeout "
+                        f"{self.config.cluster_connect_timeout} s (tried {self._wait.attempt} rounds)"
+                    )
 
     async def _connect(self, address: Address) -> Optional[Connection]:
         """An authenticated connection to ``address`` (an existing one when there is one), or ``None`` on a
@@ -336,6 +434,7 @@ class ConnectionManager:
         existing = self.get_connection_for_address(address)
         if existing is not None:
             return existing
+        generation = self._generation
         connection = Connection(
             address, self._invoker.handle, connection_id=next(self._connection_ids), options=self._options
         )
@@ -355,7 +454,7 @@ class ConnectionManager:
             return None
         finally:
             self._unauthenticated.discard(connection)
-        return await self._on_authenticated(connection, response)
+        return await self._on_authenticated(connection, response, generation)
 
     async def _authenticate(self, connection: Connection) -> AuthenticationResponse:
         config = self.config
@@ -394,24 +493,48 @@ class ConnectionManager:
             raise AuthenticationError(f"unknown authentication status {response.status}")
         if response.member_uuid is None:
             raise AuthenticationError(f"{connection.remote_address} authenticated without a member UUID")
+        if self._failover and not response.failover_supported and response.cluster_id not in self._failover_warned:
+            self._failover_warned.add(response.cluster_id)
+            _logger.warning(
+                "cluster %r (id %s, at %s, server %s) says it does not support failover (a Hazelcast Enterprise "
+                "feature); this client switches clusters anyway (Java's failover client would refuse this cluster)",
+                config.cluster_name, response.cluster_id, connection.remote_address,
+                response.server_hazelcast_version,
+            )
         self._partitions.check_and_set_partition_count(response.partition_count)
         connection.member_uuid = response.member_uuid
         connection.cluster_uuid = response.cluster_id
         connection.server_version = response.server_hazelcast_version
         return response
 
-    async def _on_authenticated(self, connection: Connection, response: AuthenticationResponse) -> Optional[Connection]:
+    async def _on_authenticated(
+        self, connection: Connection, response: AuthenticationResponse, generation: Optional[int] = None
+    ) -> Optional[Connection]:
+        """Register an authenticated connection; ``generation`` is the target generation its attempt began in
+        (``None``: the current one)."""
         member_uuid = response.member_uuid
         assert member_uuid is not None
+        if generation is not None and generation != self._generation:
+            await connection.close("The client switched to another cluster meanwhile", None)
+            return None
         existing = self.get_connection(member_uuid)
         if existing is not None:
             await connection.close("Duplicate connection to the same member", None)
             return existing
-        if self._cluster_id is not None and response.cluster_id != self._cluster_id:
+        changed = self._cluster_id is not None and response.cluster_id != self._cluster_id
+        if changed:
+            if self.get_active_connections():
+                _logger.warning("%r belongs to cluster %s, not to %s: closing it", connection, response.cluster_id,
+                                self._cluster_id)
+                await connection.close("Connection does not belong to this cluster", None)
+                return None
             _logger.warning("connected to a new cluster %s (was %s)", response.cluster_id, self._cluster_id)
             self._cluster.reset()
-            if self._on_cluster_changed is not None:
-                self._uninitialized_cluster = response.cluster_id
+            self._partitions.reset(keep_count=True)
+            self._uninitialized_cluster = response.cluster_id if self._on_cluster_changed is not None else None
+        elif self._uninitialized_cluster is _SWITCHING:
+            self._uninitialized_cluster = None  # a switch that led back to the same cluster: nothing to send
+        self._members_trusted = True
         self._cluster_id = response.cluster_id
         self._connections[member_uuid] = connection
         connection.add_close_listener(self._on_connection_closed)
@@ -427,23 +550,34 @@ class ConnectionManager:
             self._fire_lifecycle(LifecycleState.CONNECTED)
         self._cluster_view.connection_added(connection)
         self._fire_connection(0, connection)
-        if self._uninitialized_cluster == response.cluster_id and self._initialize_task is None:
-            self._initialize_task = self._spawn(self._initialize_on_cluster(connection, response.cluster_id))
+        if changed and self._on_cluster_changed is None:
+            self._fire_lifecycle(LifecycleState.CHANGED_CLUSTER)
+        self._maybe_initialize()
         return connection
 
-    async def _initialize_on_cluster(self, connection: Connection, cluster_id: uuid.UUID) -> None:
+    def _maybe_initialize(self) -> None:
+        cluster_id = self._uninitialized_cluster
+        if isinstance(cluster_id, uuid.UUID) and cluster_id == self._cluster_id and self._initialize_task is None:
+            self._initialize_task = self._spawn(self._initialize_on_cluster(cluster_id))
+
+    async def _initialize_on_cluster(self, cluster_id: uuid.UUID) -> None:
         assert self._on_cluster_changed is not None
         try:
             await self._on_cluster_changed()
         except Exception as e:
             _logger.warning("could not send the client state to cluster %s: %r", cluster_id, e)
-            self._spawn(connection.close("Failed to send the client state to the cluster", e))
+            for connection in list(self._connections.values()):
+                if connection.cluster_uuid == cluster_id:
+                    self._spawn(connection.close("Failed to send the client state to the cluster", e))
         else:
             if self._uninitialized_cluster == cluster_id:
                 self._uninitialized_cluster = None
                 _logger.info("client %s: initialized on cluster %s", self.client_name, cluster_id)
+                self._fire_lifecycle(LifecycleState.CHANGED_CLUSTER)
         finally:
             self._initialize_task = None
+            if self._uninitialized_cluster != cluster_id and self._state is not ClientConnectionState.SHUTDOWN:
+                self._maybe_initialize()  # another cluster was reached while this one was being initialized
 
     # -- losing connections ----------------------------------------------------------------------------------------
 
@@ -471,12 +605,13 @@ class ConnectionManager:
             return
         except Exception as e:
             _logger.error("giving up reconnecting to the cluster: %r", e)
-            await self._cluster_lost(f"unable to reconnect: {e}")
+            await self._cluster_lost(f"unable to reconnect: {e}", e)
         finally:
             self._reconnect_task = None
 
-    async def _cluster_lost(self, reason: str) -> None:
+    async def _cluster_lost(self, reason: str, error: Optional[BaseException] = None) -> None:
         self.terminal_reason = reason
+        self.terminal_error = error
         _logger.warning("cluster lost: %s", reason)
         if self._on_cluster_lost is not None:
             result = self._on_cluster_lost()
@@ -513,6 +648,8 @@ class ConnectionManager:
                 pass
 
     def _connect_to_all_members(self) -> None:
+        if not self._members_trusted:
+            return  # the member list is the old target's until the new one answers
         for member in self._cluster.members:
             if member.uuid in self._connections or member.uuid in self._connecting_members:
                 continue

@@ -47,6 +47,12 @@ class ProxyManager:
             future.set_result(proxy_class(name, self._context, self._forget))
         return await asyncio.shield(future)  # type: ignore[return-value]
 
+    async def create_on_cluster(self) -> None:
+        """``Client.CreateProxy`` for every proxy again, as urgent invocations (the client reached a new cluster
+        that has never seen them; Java's ``createDistributedObjectsOnCluster``)."""
+        requests = [encode_create_proxy_request(p.name, p.service_name) for p in self.proxies()]
+        await asyncio.gather(*(self._context.invocations.invoke(r, urgent=True) for r in requests))
+
     def _forget(self, proxy: Proxy) -> None:
         key = (proxy.service_name, proxy.name)
         future = self._proxies.get(key)

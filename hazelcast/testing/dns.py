@@ -17,10 +17,22 @@ from typing import Dict, Optional
 
 
 def free_udp_port() -> int:
-    """A UDP port on 127.0.0.1 that is free right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A port on 127.0.0.1 that is free right now for both UDP and TCP (dnsmasq listens on both)."""
+    for _ in range(100):
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
+            udp.bind(("127.0.0.1", 0))
+            port = udp.getsockname()[1]
+            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp:
+                try:
+                    tcp.bind(("127.0.0.1", port))
+                except OSError:
+                    continue
+                return port
+    raise RuntimeError("no port on 127.0.0.1 is free for both UDP and TCP")
+
+
+class _PortInUse(Exception):
+    """dnsmasq could not bind its port."""
 
 
 class DnsmasqServer:
@@ -30,6 +42,7 @@ class DnsmasqServer:
         self.binary = shutil.which("dnsmasq") or "/usr/sbin/dnsmasq"
         if not os.path.exists(self.binary):
             raise RuntimeError("dnsmasq is not installed (scripts/setup_system.sh installs it)")
+        self._fixed_port = port is not None
         self.port = port or free_udp_port()
         self.ttl = ttl
         self.hosts: Dict[str, str] = {}
@@ -37,6 +50,7 @@ class DnsmasqServer:
         self._dir = tempfile.mkdtemp(prefix="hz-dnsmasq-")
         self.log_path = os.path.join(self._dir, "queries.log")
         self._proc: Optional[subprocess.Popen] = None
+        self._started_before = False
 
     @property
     def address(self) -> str:
@@ -64,6 +78,25 @@ class DnsmasqServer:
         return path
 
     def start(self) -> "DnsmasqServer":
+        """Start dnsmasq and wait until it answers.
+
+        Another process can take the chosen port between the check and dnsmasq's bind; then a server on a port
+        of its own choosing tries a fresh port, and one on a fixed port (or a restart) waits and tries again.
+        """
+        attempts = 0
+        while True:
+            try:
+                return self._start_once()
+            except _PortInUse:
+                attempts += 1
+                if attempts >= 20:
+                    raise RuntimeError(f"dnsmasq could not listen on 127.0.0.1:{self.port}: address in use")
+                if self._fixed_port or self._started_before:
+                    time.sleep(0.1)
+                else:
+                    self.port = free_udp_port()
+
+    def _start_once(self) -> "DnsmasqServer":
         config = self._write_config()
         self._proc = subprocess.Popen(
             [self.binary, f"--conf-file={config}", "--keep-in-foreground", f"--pid-file={self._dir}/pid"],
@@ -73,8 +106,13 @@ class DnsmasqServer:
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             if self._proc.poll() is not None:
-                raise RuntimeError(f"dnsmasq exited: {self._proc.stderr.read().decode(errors='replace')}")
+                message = self._proc.stderr.read().decode(errors="replace")
+                self._proc = None
+                if "Address already in use" in message:
+                    raise _PortInUse(message)
+                raise RuntimeError(f"dnsmasq exited: {message}")
             if self._answers():
+                self._started_before = True
                 return self
             time.sleep(0.05)
         raise RuntimeError("dnsmasq did not start answering in time")

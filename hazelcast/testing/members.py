@@ -3,9 +3,10 @@
 * :func:`fetch_hazelcast_jar` copies the pinned ``com.hazelcast:hazelcast`` jar from Maven Central into the ignored
   ``.cache/hazelcast/`` folder with ``mvn dependency:copy`` (idempotent: nothing happens when the jar is there).
   ``scripts/fetch_hazelcast.sh`` runs the same function (``python -m hazelcast.testing.members fetch``).
-* :class:`HazelcastCluster` writes a member XML config (its own cluster name, 127.0.0.1 only, TCP/IP join on
-  loopback, multicast and auto-detection off, phone-home and metrics off, small heap), allocates free ports by
-  binding to port 0, and starts members with ``java -cp``.
+* :class:`HazelcastCluster` writes a member XML config (its own cluster name, one loopback address only — 127.0.0.1
+  by default, or another 127.x address to run a second cluster on the same ports —, TCP/IP join on loopback,
+  multicast and auto-detection off, phone-home and metrics off, small heap), allocates free ports by binding to
+  port 0, and starts members with ``java -cp``.
 * :class:`Member` waits until a member accepts clients (the "is STARTED" log line, then a TCP connect), stops it
   (SIGTERM, then SIGKILL), kills it (``kill -9``), freezes and thaws it (SIGSTOP / SIGCONT) and restarts it on the
   same port. Every member still running when the interpreter exits is killed, and on Linux a member dies with the
@@ -70,6 +71,9 @@ DEFAULT_PROPERTIES: Dict[str, str] = {
 """Member properties of the test config: quick joins, quick member-failure detection, nothing leaves the host."""
 STARTED_LINE = "is STARTED"
 HOST = "127.0.0.1"
+LOCAL_ADDRESS_PROPERTY = "hazelcast.local.localAddress"
+"""Member property naming the address to bind to and advertise (used for loopback addresses other than
+127.0.0.1, which belong to no network interface, so interface matching cannot pick them)."""
 
 
 class MemberStartError(RuntimeError):
@@ -181,12 +185,18 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the child between 
         pass
 
 
-def member_xml(cluster_name: str, port: int, peers: Sequence[int], properties: Dict[str, str]) -> str:
-    """The XML config of one member listening on ``127.0.0.1:port`` that joins ``peers`` over TCP/IP."""
+def member_xml(cluster_name: str, port: int, peers: Sequence[int], properties: Dict[str, str], host: str = HOST) -> str:
+    """The XML config of one member listening on ``host:port`` (default 127.0.0.1) that joins ``peers`` (ports on
+    the same host) over TCP/IP."""
     props = "\n".join(
         f'    <property name="{escape(k)}">{escape(v)}</property>' for k, v in sorted(properties.items())
     )
-    members = "\n".join(f"        <member>{HOST}:{p}</member>" for p in peers)
+    members = "\n".join(f"        <member>{host}:{p}</member>" for p in peers)
+    if host == HOST:
+        interfaces = f'<interfaces enabled="true"><interface>{host}</interface></interfaces>'
+    else:  # not the address of an interface: no interface matching, the address comes from the property
+        interfaces = '<interfaces enabled="false"/>'
+        props += f'\n    <property name="{LOCAL_ADDRESS_PROPERTY}">{escape(host)}</property>'
     return f"""<?xml version="1.0" encoding="UTF-8"?>
 <hazelcast xmlns="http://www.hazelcast.com/schema/config"
            xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"
@@ -198,7 +208,7 @@ def member_xml(cluster_name: str, port: int, peers: Sequence[int], properties: D
   </properties>
   <network>
     <port auto-increment="false">{port}</port>
-    <interfaces enabled="true"><interface>{HOST}</interface></interfaces>
+    {interfaces}
     <join>
       <auto-detection enabled="false"/>
       <multicast enabled="false"/>
@@ -214,7 +224,7 @@ def member_xml(cluster_name: str, port: int, peers: Sequence[int], properties: D
 
 
 class Member:
-    """One member process of a :class:`HazelcastCluster`, always on the same loopback port."""
+    """One member process of a :class:`HazelcastCluster`, always on the same loopback address and port."""
 
     def __init__(self, cluster: "HazelcastCluster", port: int, peers: Sequence[int]) -> None:
         self.cluster = cluster
@@ -226,9 +236,14 @@ class Member:
         self._log_offset = 0
 
     @property
+    def host(self) -> str:
+        """The loopback address the member listens on (its cluster's ``host``)."""
+        return self.cluster.host
+
+    @property
     def address(self) -> str:
-        """``"127.0.0.1:<port>"``."""
-        return f"{HOST}:{self.port}"
+        """``"<host>:<port>"``, e.g. ``"127.0.0.1:5701"``."""
+        return f"{self.host}:{self.port}"
 
     @property
     def pid(self) -> Optional[int]:
@@ -244,7 +259,9 @@ class Member:
         """Spawn the member process (returns at once; see :meth:`wait_ready` / :meth:`wait_ready_async`)."""
         if self.is_running:
             raise RuntimeError(f"member {self.address} is already running")
-        self.config_path.write_text(member_xml(self.cluster.cluster_name, self.port, self.peers, self.cluster.properties))
+        self.config_path.write_text(
+            member_xml(self.cluster.cluster_name, self.port, self.peers, self.cluster.properties, self.host)
+        )
         self._log_offset = self.log_path.stat().st_size if self.log_path.exists() else 0
         cmd = [
             self.cluster.java,
@@ -282,7 +299,7 @@ class Member:
             raise MemberStartError(
                 f"member {self.address} exited with {self.process.returncode}:\n{self.log_text()[-3000:]}"
             )
-        return STARTED_LINE in self.log_text() and port_accepts(self.port)
+        return STARTED_LINE in self.log_text() and port_accepts(self.port, self.host)
 
     def _timed_out(self, timeout: float) -> MemberStartError:
         return MemberStartError(f"member {self.address} not ready after {timeout} s:\n{self.log_text()[-3000:]}")
@@ -355,9 +372,10 @@ class Member:
 class HazelcastCluster:
     """A cluster of members on loopback with its own random cluster name.
 
-    ``size`` members get free ports at construction; :meth:`start` starts them (the first one alone, then the rest
-    together) and waits until all accept clients. :meth:`add_member` starts one more that joins the others.
-    ``properties`` are added to :data:`DEFAULT_PROPERTIES`.
+    ``size`` members get free ports at construction (or ``ports``, one per member); :meth:`start` starts them (the
+    first one alone, then the rest together) and waits until all accept clients. :meth:`add_member` starts one more
+    that joins the others. ``properties`` are added to :data:`DEFAULT_PROPERTIES`. ``host`` is the loopback address
+    the members bind to (default 127.0.0.1; e.g. 127.0.0.2 to serve a second cluster on the same ports).
     """
 
     def __init__(
@@ -369,9 +387,16 @@ class HazelcastCluster:
         jvm_options: Sequence[str] = DEFAULT_JVM_OPTIONS,
         version: str = HAZELCAST_VERSION,
         java: Optional[str] = None,
+        host: str = HOST,
+        ports: Optional[Sequence[int]] = None,
     ) -> None:
         if size < 0:
             raise ValueError("size must be >= 0")
+        if not host.startswith("127."):
+            raise ValueError(f"members bind to loopback only, got {host!r}")
+        if ports is not None and len(ports) != size:
+            raise ValueError(f"{len(ports)} ports given for {size} members")
+        self.host = host
         self.cluster_name = cluster_name or f"hz-aio-{uuid.uuid4().hex[:12]}"
         self.properties = {**DEFAULT_PROPERTIES, **(properties or {})}
         self.jvm_options = list(jvm_options)
@@ -380,7 +405,7 @@ class HazelcastCluster:
         runs = cache_dir() / "members"
         runs.mkdir(parents=True, exist_ok=True)
         self.workdir = Path(tempfile.mkdtemp(prefix=f"{self.cluster_name}-", dir=runs))
-        ports = [free_port() for _ in range(size)]
+        ports = list(ports) if ports is not None else [free_port(host) for _ in range(size)]
         self.members: List[Member] = [Member(self, port, ports) for port in ports]
 
     @property
@@ -407,7 +432,7 @@ class HazelcastCluster:
         return self
 
     def _new_member(self) -> Member:
-        port = free_port()
+        port = free_port(self.host)
         member = Member(self, port, [m.port for m in self.members] + [port])
         self.members.append(member)
         return member
