@@ -10,6 +10,10 @@ client, client CPU time per operation (``time.process_time`` of the client proce
 script started the member, the member's CPU time per operation (``/proc/<pid>/stat``): on a small machine the member
 shares the cores with the client, so its cost bounds what any client can reach.
 
+A fourth process, the *floor* (``e2e_floor.py``), replays pre-encoded requests over one blocking socket with the same
+number of requests in flight and only counts the responses: the ops/s that the member and the kernel allow on this
+machine, an upper bound for any Python client (ours included).
+
 Usage: python benchmarks/e2e.py [--seconds 1.5] [--warmup 0.3] [--rounds 3] [--member HOST:PORT --cluster-name N]
 """
 
