@@ -1533,6 +1533,16 @@ _COMPACT_TYPE = b"\xff\xff\xff\xc9"  # -55
 _I32_BE = struct.Struct(">i")
 
 
+def _data_codec_encode(plan: "WritePlan", obj: Any) -> bytes:
+    """The Data bytes of ``obj`` by ``plan``; every failure as HazelcastSerializationError (DataCodec's contract)."""
+    try:
+        return plan.to_data(obj)
+    except HazelcastSerializationError:
+        raise
+    except Exception as e:
+        raise HazelcastSerializationError(f"cannot serialize {type(obj).__name__}: {e}") from e
+
+
 class DataCodec:
     """The hot path of ``SerializationService.to_data`` / ``to_object``: compact objects, strings and ints.
 
@@ -1596,12 +1606,7 @@ class DataCodec:
             if buffer is None:
                 return self._to_data_fallback(obj)
         else:
-            try:
-                buffer = plan.to_data(obj)
-            except HazelcastSerializationError:
-                raise
-            except Exception as e:
-                raise HazelcastSerializationError(f"cannot serialize {type(obj).__name__}: {e}") from e
+            buffer = _data_codec_encode(plan, obj)
         data = self._data_class.__new__(self._data_class)
         _object_setattr(data, "buffer", buffer)
         return data
@@ -1615,12 +1620,7 @@ class DataCodec:
                 return buffer
             data = self._to_data_fallback(obj)
             return None if data is None else data.buffer
-        try:
-            return plan.to_data(obj)
-        except HazelcastSerializationError:
-            raise
-        except Exception as e:
-            raise HazelcastSerializationError(f"cannot serialize {type(obj).__name__}: {e}") from e
+        return _data_codec_encode(plan, obj)
 
     def to_object(self, data: Any) -> Any:
         """The object of compact, str or int32 Data (a ``data_class`` instance or bytes; big-endian str and int32

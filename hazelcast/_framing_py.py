@@ -762,15 +762,8 @@ class ClientMessage:
         if not buf:
             self._pos = 0
             raise ProtocolError("unexpected end of message: no more frames")
-        pos = _unpack_i32(buf, 0)[0]
-        if pos >= len(buf):
-            self._pos = pos
-            raise ProtocolError("unexpected end of message: no more frames")
-        length, flags = _HEADER.unpack_from(buf, pos)
-        self._pos = pos + length
-        if flags & IS_NULL_FLAG:
-            return None
-        return bytes(buf[pos + 6 : pos + length])
+        self._pos = _unpack_i32(buf, 0)[0]
+        return self.read_nullable_bytes()
 
     def __repr__(self) -> str:
         try:

@@ -395,6 +395,13 @@ class _TimerWheel:
         if when != math.inf:
             self._add(invocation, math.ceil(when / self._resolution))
 
+    def schedule_new(self, invocation: Invocation) -> None:
+        """Arm the timer of a new invocation (never scheduled before) for its deadline, if finite."""
+        deadline = invocation.deadline
+        if deadline != math.inf:
+            invocation._timer_at = deadline
+            self._add(invocation, math.ceil(deadline / self._resolution))
+
     def _add(self, invocation: Invocation, tick: int) -> None:
         bucket = self._buckets.get(tick)
         if bucket is None:
@@ -660,16 +667,7 @@ class InvocationService:
         try:  # _launch, inlined: this runs for every keyed operation
             invocation.correlation_id = correlation_id = self._next_id()
             request.set_request_header(correlation_id, partition_id, BACKUP_AWARE_FLAG if self._backup_aware else 0)
-            deadline = invocation.deadline
-            if deadline != math.inf:  # _TimerWheel.schedule, inlined for a new invocation
-                invocation._timer_at = deadline
-                tick = math.ceil(deadline / self._timer_resolution)
-                bucket = self._wheel._buckets.get(tick)  # type: ignore[union-attr]
-                if bucket is None:
-                    self._wheel._add(invocation, tick)  # type: ignore[union-attr]
-                else:
-                    bucket[invocation] = None
-                    invocation._bucket = bucket
+            self._wheel.schedule_new(invocation)  # type: ignore[union-attr]
             target = None
             if self._smart and self._cache_routes and self._routes_epoch == self._partitions.epoch:  # type: ignore
                 target = self._routes.get(partition_id)
@@ -704,16 +702,7 @@ class InvocationService:
                 request.partition_id if partition_id == -1 else partition_id,
                 BACKUP_AWARE_FLAG if self._backup_aware else 0,
             )
-            deadline = invocation.deadline
-            if deadline != math.inf:  # _TimerWheel.schedule, inlined for a new invocation
-                invocation._timer_at = deadline
-                tick = math.ceil(deadline / self._timer_resolution)
-                bucket = self._wheel._buckets.get(tick)  # type: ignore[union-attr]
-                if bucket is None:
-                    self._wheel._add(invocation, tick)  # type: ignore[union-attr]
-                else:
-                    bucket[invocation] = None
-                    invocation._bucket = bucket
+            self._wheel.schedule_new(invocation)  # type: ignore[union-attr]
             self._send_attempt(invocation)
         except BaseException:
             self._finish(invocation)

@@ -2070,6 +2070,18 @@ cdef int32_t _TYPE_STRING = -11
 cdef int32_t _TYPE_INTEGER = -7
 
 
+cdef bytes _data_codec_encode(WritePlan plan, object obj):
+    """The Data bytes of ``obj`` by ``plan``; every failure as HazelcastSerializationError (DataCodec's contract)."""
+    try:
+        return _plan_to_data_raw(plan, obj)
+    except HazelcastSerializationError:
+        raise
+    except _WRAPPED as e:
+        raise _write_error(obj, e) from None
+    except Exception as e:
+        raise HazelcastSerializationError(f"cannot serialize {type(obj).__name__}: {e}") from e
+
+
 cdef class DataCodec:
     """The hot path of ``SerializationService.to_data`` / ``to_object`` (see the pure twin)."""
 
@@ -2161,15 +2173,7 @@ cdef class DataCodec:
             if buffer is None:
                 return self._to_data_fallback(obj)
             return self._wrap(buffer)
-        try:
-            buffer = _plan_to_data_raw(<WritePlan>plan, obj)
-        except HazelcastSerializationError:
-            raise
-        except _WRAPPED as e:
-            raise _write_error(obj, e) from None
-        except Exception as e:
-            raise HazelcastSerializationError(f"cannot serialize {type(obj).__name__}: {e}") from e
-        return self._wrap(buffer)
+        return self._wrap(_data_codec_encode(<WritePlan>plan, obj))
 
     def to_buffer(self, obj):
         """``to_data(obj).buffer`` without the Data object where the fast paths apply (None for None)."""
@@ -2180,14 +2184,7 @@ cdef class DataCodec:
                 return buffer
             data = self._to_data_fallback(obj)
             return None if data is None else data.buffer
-        try:
-            return _plan_to_data_raw(<WritePlan>plan, obj)
-        except HazelcastSerializationError:
-            raise
-        except _WRAPPED as e:
-            raise _write_error(obj, e) from None
-        except Exception as e:
-            raise HazelcastSerializationError(f"cannot serialize {type(obj).__name__}: {e}") from e
+        return _data_codec_encode(<WritePlan>plan, obj)
 
     def to_object(self, data):
         """The object of compact, str or int32 Data (a ``data_class`` instance or bytes; big-endian str and int32

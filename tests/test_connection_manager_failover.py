@@ -23,21 +23,7 @@ from hazelcast.network.connection_manager import ClientConnectionState
 from hazelcast.protocol.codecs import client as c
 from _fake_member import FakeMember, auth_response
 from test_connection_manager import Harness, eventually
-from test_connection_manager_unit import FAST, Cluster
-
-
-@pytest.fixture
-async def fake():
-    members = []
-
-    async def make(**kwargs) -> FakeMember:
-        m = await FakeMember(**kwargs).start()
-        members.append(m)
-        return m
-
-    yield make
-    for m in members:
-        await m.kill()
+from test_connection_manager_unit import FAST, Cluster, fake  # noqa: F401 - ``fake`` is a fixture
 
 
 def target(*members: FakeMember, **options) -> Config:
