@@ -785,6 +785,10 @@ class MessageReader:
     length is validated as soon as its header is complete: below 6, or a message (together with the fragments held
     for reassembly) larger than ``max_message_size``, raises :class:`~hazelcast.errors.ProtocolError` before any
     memory is set aside for it. After an error the reader stays failed.
+
+    Each byte is copied out of ``data`` once: into the message it completes, into the buffer of an incomplete
+    message, or (the frames of a fragment, found by the fragment id of its fragmentation frame) straight onto the end
+    of the fragmented message being reassembled.
     """
 
     def __init__(self, max_message_size: int = DEFAULT_MAX_MESSAGE_SIZE) -> None:
@@ -796,6 +800,13 @@ class MessageReader:
         self._hdr_have = 0
         self._fragments: Dict[int, List[Any]] = {}  # id -> [bytearray, last frame offset, accounted bytes]
         self._fragment_bytes = 0
+        # 0: an unfragmented message (or none) is being read; 1: the fragmentation frame of a fragment (its flags in
+        # _frag_flags); 2: the frames of a fragment, appended to _acc (from offset _acc_start) as they arrive
+        self._frag = 0
+        self._frag_flags = 0
+        self._acc: Optional[bytearray] = None
+        self._acc_entry: Optional[List[Any]] = None
+        self._acc_start = 0
         self._error: Optional[str] = None
 
     @property
@@ -806,7 +817,8 @@ class MessageReader:
     @property
     def buffered_bytes(self) -> int:
         """Bytes held for incomplete messages and fragments."""
-        return len(self._pending) + self._fragment_bytes
+        streaming = len(self._acc) - self._acc_start if self._acc is not None else 0
+        return len(self._pending) + self._fragment_bytes + streaming
 
     def _fail(self, message: str) -> ProtocolError:
         self._error = message
@@ -821,11 +833,12 @@ class MessageReader:
         pos = 0
         start = 0
         out: List[ClientMessage] = []
-        # the state lives in locals while scanning (written back before _emit, which reads and resets it)
+        # the state lives in locals while scanning (written back before the calls that read it)
         skip = self._skip
         final = self._final
         msg_size = self._msg_size
         have = self._hdr_have
+        frag = self._frag
         unpack = _HEADER.unpack_from
         while pos < n:
             if skip:
@@ -836,119 +849,131 @@ class MessageReader:
                 skip -= take
                 if skip:
                     break
-                if final:
-                    self._msg_size = msg_size
-                    start = self._emit(mv, start, pos, out)
+            else:
+                if n - pos < 6 - have:
+                    have += n - pos
+                    pos = n
+                    break
+                if have:
+                    held = self._acc if frag == 2 else self._pending
+                    tail = held[len(held) - have :]  # type: ignore[index,arg-type]
+                    length, flags = _HEADER.unpack(bytes(tail) + bytes(mv[pos : pos + 6 - have]))
+                    pos += 6 - have
+                    have = 0
+                else:
+                    length, flags = unpack(mv, pos)
+                    pos += 6
+                if length < SIZE_OF_FRAME_LENGTH_AND_FLAGS:
+                    raise self._fail(f"invalid frame length {length}: a frame is at least 6 bytes")
+                if length > self._max - self._fragment_bytes - msg_size:
+                    raise self._fail(
+                        f"message exceeds max_message_size {self._max}: frame of {length} bytes after "
+                        f"{msg_size} message bytes and {self._fragment_bytes} fragment bytes"
+                    )
+                if not msg_size and flags & UNFRAGMENTED_MESSAGE != UNFRAGMENTED_MESSAGE:
+                    if length - SIZE_OF_FRAME_LENGTH_AND_FLAGS < FRAGMENTATION_ID_SIZE:
+                        raise self._fail(f"fragmentation frame of {length} bytes is too short for a fragment id")
+                    frag = 1
+                    self._frag_flags = flags
+                msg_size += length
+                skip = length - 6
+                final = (flags & IS_FINAL_FLAG) != 0
+                if frag == 0 and final and skip <= n - pos and not self._pending:
+                    # the last frame of an unfragmented message whose bytes are all in this chunk
+                    pos += skip
+                    skip = 0
                     msg_size = 0
                     final = False
-                continue
-            if n - pos < 6 - have:
-                have += n - pos
-                pos = n
-                break
-            if have:
-                tail = self._pending[len(self._pending) - have :]
-                length, flags = _HEADER.unpack(bytes(tail) + bytes(mv[pos : pos + 6 - have]))
-                pos += 6 - have
-                have = 0
-            else:
-                length, flags = unpack(mv, pos)
-                pos += 6
-            if length < SIZE_OF_FRAME_LENGTH_AND_FLAGS:
-                raise self._fail(f"invalid frame length {length}: a frame is at least 6 bytes")
-            if length > self._max - self._fragment_bytes - msg_size:
-                raise self._fail(
-                    f"message exceeds max_message_size {self._max}: frame of {length} bytes after "
-                    f"{msg_size} message bytes and {self._fragment_bytes} fragment bytes"
-                )
-            msg_size += length
-            skip = length - 6
-            final = (flags & IS_FINAL_FLAG) != 0
-            if not skip and final:
-                self._msg_size = msg_size
-                start = self._emit(mv, start, pos, out)
-                msg_size = 0
-                final = False
-            elif final and skip <= n - pos and not self._pending:
-                # the last frame of a message whose bytes are all in this chunk: _emit and _complete, inlined
-                pos += skip
-                skip = 0
-                msg_size = 0
-                final = False
-                buf = bytes(mv[start:pos])
-                if _unpack_u16(buf, 4)[0] & UNFRAGMENTED_MESSAGE == UNFRAGMENTED_MESSAGE:
                     msg = _object_new(ClientMessage)
-                    msg._buf = buf
+                    msg._buf = bytes(mv[start:pos])
                     msg._last = -2
                     msg._pos = 0
                     msg.retryable = False
                     out.append(msg)
-                else:
-                    self._msg_size = 0
-                    self._final = False
-                    msg = self._complete(buf)
-                    if msg is not None:
-                        out.append(msg)
+                    start = pos
+                    continue
+                if skip:
+                    continue
+            # a frame ended at pos
+            if frag == 1:
+                self._begin_fragment(mv, start, pos)
                 start = pos
+                frag = 2
+            if final:
+                if frag:
+                    self._acc += mv[start:pos]  # type: ignore[operator]
+                    msg = self._end_fragment(msg_size)
+                    frag = 0
+                else:  # (the message began in an earlier chunk: the fast path above takes the others)
+                    self._pending += mv[start:pos]
+                    msg = ClientMessage._wrap(self._pending)
+                    self._pending = bytearray()
+                if msg is not None:
+                    out.append(msg)
+                start = pos
+                msg_size = 0
+                final = False
         self._skip = skip
         self._final = final
         self._msg_size = msg_size
         self._hdr_have = have
+        self._frag = frag
         if start < n:
-            self._pending += mv[start:n]
+            if frag == 2:
+                self._acc += mv[start:n]  # type: ignore[operator]
+            else:
+                self._pending += mv[start:n]
         return out
 
-    def _emit(self, mv: memoryview, start: int, pos: int, out: List[ClientMessage]) -> int:
-        if self._pending:
-            self._pending += mv[start:pos]
-            buf: Union[bytes, bytearray] = self._pending
-            self._pending = bytearray()
+    def _begin_fragment(self, mv: memoryview, start: int, pos: int) -> None:
+        """The fragmentation frame (held bytes + ``mv[start:pos]``) is complete: find the fragment's message and
+        append the frames that follow to it from now on."""
+        pending = self._pending
+        if len(pending) >= 6 + FRAGMENTATION_ID_SIZE:
+            fragment_id = _I64.unpack_from(pending, 6)[0]
         else:
-            buf = bytes(mv[start:pos])
-        self._msg_size = 0
-        self._final = False
-        msg = self._complete(buf)
-        if msg is not None:
-            out.append(msg)
-        return pos
-
-    def _complete(self, buf: Union[bytes, bytearray]) -> Optional[ClientMessage]:
-        first_len, flags = _HEADER.unpack_from(buf, 0)
-        if flags & UNFRAGMENTED_MESSAGE == UNFRAGMENTED_MESSAGE:
-            return ClientMessage._wrap(buf)
-        if first_len - SIZE_OF_FRAME_LENGTH_AND_FLAGS < FRAGMENTATION_ID_SIZE:
-            raise self._fail(f"fragmentation frame of {first_len} bytes is too short for a fragment id")
-        fragment_id = _I64.unpack_from(buf, 6)[0]
-        total = len(buf)
-        last = -1
-        off = first_len
-        while off < total:
-            last = off
-            off += _I32.unpack_from(buf, off)[0]
-        if flags & BEGIN_FRAGMENT_FLAG:
+            head = bytes(pending) + bytes(mv[start : start + 6 + FRAGMENTATION_ID_SIZE - len(pending)])
+            fragment_id = _I64.unpack_from(head, 6)[0]
+        self._pending = bytearray()
+        if self._frag_flags & BEGIN_FRAGMENT_FLAG:
             if fragment_id in self._fragments:
                 raise self._fail(f"fragment id {fragment_id} began twice")
-            self._fragments[fragment_id] = [bytearray(memoryview(buf)[first_len:]), last - first_len, total]
-            self._fragment_bytes += total
-            return None
-        entry = self._fragments.get(fragment_id)
-        if entry is None:
-            raise self._fail(f"fragment for unknown fragment id {fragment_id}")
-        acc: bytearray = entry[0]
-        if entry[1] >= 0 and last >= 0:
-            old = _U16.unpack_from(acc, entry[1] + 4)[0]
-            _U16.pack_into(acc, entry[1] + 4, old & ~IS_FINAL_FLAG & 0xFFFF)
+            entry: Optional[List[Any]] = [bytearray(), -1, 0, fragment_id]
+            self._fragments[fragment_id] = entry  # type: ignore[assignment]
+        else:
+            entry = self._fragments.get(fragment_id)
+            if entry is None:
+                raise self._fail(f"fragment for unknown fragment id {fragment_id}")
+        self._acc_entry = entry
+        self._acc = entry[0]
+        self._acc_start = len(entry[0])
+
+    def _end_fragment(self, total: int) -> Optional[ClientMessage]:
+        """The fragment of ``total`` bytes is complete (its frames are in the accumulator): the reassembled message
+        when it was the last fragment, else None."""
+        entry = self._acc_entry
+        acc = self._acc
+        assert entry is not None and acc is not None
+        last = -1
+        off = self._acc_start
+        end = len(acc)
+        while off < end:
+            last = off
+            off += _I32.unpack_from(acc, off)[0]
+        self._acc = self._acc_entry = None
         if last >= 0:
-            entry[1] = len(acc) + last - first_len
-        acc += memoryview(buf)[first_len:]
+            if entry[1] >= 0:
+                old = _U16.unpack_from(acc, entry[1] + 4)[0]
+                _U16.pack_into(acc, entry[1] + 4, old & ~IS_FINAL_FLAG & 0xFFFF)
+            entry[1] = last
         entry[2] += total
         self._fragment_bytes += total
-        if not flags & END_FRAGMENT_FLAG:
+        if not self._frag_flags & END_FRAGMENT_FLAG:
             return None
-        del self._fragments[fragment_id]
+        del self._fragments[entry[3]]
         self._fragment_bytes -= entry[2]
         if not acc:
-            raise self._fail(f"fragmented message {fragment_id} has no frames")
+            raise self._fail(f"fragmented message {entry[3]} has no frames")
         msg = ClientMessage._wrap(acc)
         msg._last = entry[1]
         return msg

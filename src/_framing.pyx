@@ -860,6 +860,10 @@ cdef class MessageReader:
     length is validated as soon as its header is complete: below 6, or a message (together with the fragments held
     for reassembly) larger than ``max_message_size``, raises :class:`~hazelcast.errors.ProtocolError` before any
     memory is set aside for it. After an error the reader stays failed.
+
+    Each byte is copied out of ``data`` once: into the message it completes, into the buffer of an incomplete
+    message, or (the frames of a fragment, found by the fragment id of its fragmentation frame) straight onto the end
+    of the fragmented message being reassembled.
     """
 
     cdef int64_t _max
@@ -870,6 +874,13 @@ cdef class MessageReader:
     cdef int _hdr_have
     cdef dict _fragments
     cdef int64_t _fragment_bytes
+    # 0: an unfragmented message (or none) is being read; 1: the fragmentation frame of a fragment (its flags in
+    # _frag_flags); 2: the frames of a fragment, appended to _acc (from offset _acc_start) as they arrive
+    cdef int _frag
+    cdef uint16_t _frag_flags
+    cdef bytearray _acc
+    cdef list _acc_entry
+    cdef Py_ssize_t _acc_start
     cdef object _error
 
     def __init__(self, max_message_size=DEFAULT_MAX_MESSAGE_SIZE):
@@ -881,6 +892,11 @@ cdef class MessageReader:
         self._hdr_have = 0
         self._fragments = {}
         self._fragment_bytes = 0
+        self._frag = 0
+        self._frag_flags = 0
+        self._acc = None
+        self._acc_entry = None
+        self._acc_start = 0
         self._error = None
 
     @property
@@ -891,18 +907,21 @@ cdef class MessageReader:
     @property
     def buffered_bytes(self):
         """Bytes held for incomplete messages and fragments."""
-        return PyByteArray_GET_SIZE(self._pending) + self._fragment_bytes
+        cdef Py_ssize_t streaming = 0
+        if self._acc is not None:
+            streaming = PyByteArray_GET_SIZE(self._acc) - self._acc_start
+        return PyByteArray_GET_SIZE(self._pending) + self._fragment_bytes + streaming
 
     cdef object _fail(self, str message):
         self._error = message
         return ProtocolError(message)
 
-    cdef int _extend_pending(self, const uint8_t* p, Py_ssize_t n) except -1:
+    cdef int _extend(self, bytearray target, const uint8_t* p, Py_ssize_t n) except -1:
         if n <= 0:
             return 0
-        cdef Py_ssize_t old = PyByteArray_GET_SIZE(self._pending)
-        PyByteArray_Resize(self._pending, old + n)
-        memcpy(PyByteArray_AS_STRING(self._pending) + old, p, n)
+        cdef Py_ssize_t old = PyByteArray_GET_SIZE(target)
+        PyByteArray_Resize(target, old + n)
+        memcpy(PyByteArray_AS_STRING(target) + old, p, n)
         return 0
 
     def feed(self, data):
@@ -919,6 +938,7 @@ cdef class MessageReader:
         cdef int32_t length
         cdef uint16_t flags
         cdef uint8_t hdr[6]
+        cdef bytearray held
         cdef list out = []
         while pos < n:
             if self._skip:
@@ -929,109 +949,122 @@ cdef class MessageReader:
                 self._skip -= take
                 if self._skip:
                     break
-                if self._final:
-                    start = self._emit(p, start, pos, out)
-                continue
-            have = self._hdr_have
-            if n - pos < 6 - have:
-                self._hdr_have = have + <int>(n - pos)
-                pos = n
-                break
-            if have:
-                memcpy(hdr, PyByteArray_AS_STRING(self._pending) + PyByteArray_GET_SIZE(self._pending) - have, have)
-                memcpy(hdr + have, p + pos, 6 - have)
-                length = _i32(hdr)
-                flags = _u16(hdr + 4)
-                pos += 6 - have
-                self._hdr_have = 0
             else:
-                length = _i32(p + pos)
-                flags = _u16(p + pos + 4)
-                pos += 6
-            if length < HDR:
-                raise self._fail(f"invalid frame length {length}: a frame is at least 6 bytes")
-            if length > self._max - self._fragment_bytes - self._msg_size:
-                raise self._fail(
-                    f"message exceeds max_message_size {self._max}: frame of {length} bytes after "
-                    f"{self._msg_size} message bytes and {self._fragment_bytes} fragment bytes"
-                )
-            self._msg_size += length
-            self._skip = length - HDR
-            self._final = (flags & C_IS_FINAL) != 0
-            if not self._skip and self._final:
-                start = self._emit(p, start, pos, out)
+                have = self._hdr_have
+                if n - pos < 6 - have:
+                    self._hdr_have = have + <int>(n - pos)
+                    pos = n
+                    break
+                if have:
+                    held = self._acc if self._frag == 2 else self._pending
+                    memcpy(hdr, PyByteArray_AS_STRING(held) + PyByteArray_GET_SIZE(held) - have, have)
+                    memcpy(hdr + have, p + pos, 6 - have)
+                    length = _i32(hdr)
+                    flags = _u16(hdr + 4)
+                    pos += 6 - have
+                    self._hdr_have = 0
+                else:
+                    length = _i32(p + pos)
+                    flags = _u16(p + pos + 4)
+                    pos += 6
+                if length < HDR:
+                    raise self._fail(f"invalid frame length {length}: a frame is at least 6 bytes")
+                if length > self._max - self._fragment_bytes - self._msg_size:
+                    raise self._fail(
+                        f"message exceeds max_message_size {self._max}: frame of {length} bytes after "
+                        f"{self._msg_size} message bytes and {self._fragment_bytes} fragment bytes"
+                    )
+                if self._msg_size == 0 and (flags & C_UNFRAGMENTED) != C_UNFRAGMENTED:
+                    if length - HDR < FRAGMENTATION_ID_SIZE:
+                        raise self._fail(f"fragmentation frame of {length} bytes is too short for a fragment id")
+                    self._frag = 1
+                    self._frag_flags = flags
+                self._msg_size += length
+                self._skip = length - HDR
+                self._final = (flags & C_IS_FINAL) != 0
+                if self._skip:
+                    continue
+            # a frame ended at pos
+            if self._frag == 1:
+                self._begin_fragment(p, start, pos)
+                start = pos
+                self._frag = 2
+            if self._final:
+                if self._frag:
+                    self._extend(self._acc, p + start, pos - start)
+                    msg = self._end_fragment(self._msg_size)
+                    self._frag = 0
+                elif PyByteArray_GET_SIZE(self._pending):
+                    self._extend(self._pending, p + start, pos - start)
+                    msg = _wrap(self._pending, -2)
+                    self._pending = bytearray()
+                else:
+                    msg = _wrap(PyBytes_FromStringAndSize(<const char*>p + start, pos - start), -2)
+                if msg is not None:
+                    out.append(msg)
+                start = pos
+                self._msg_size = 0
+                self._final = False
         if start < n:
-            self._extend_pending(p + start, n - start)
+            self._extend(self._acc if self._frag == 2 else self._pending, p + start, n - start)
         return out
 
-    cdef Py_ssize_t _emit(self, const uint8_t* p, Py_ssize_t start, Py_ssize_t pos, list out) except -1:
-        cdef object buf
-        if PyByteArray_GET_SIZE(self._pending):
-            self._extend_pending(p + start, pos - start)
-            buf = self._pending
-            self._pending = bytearray()
+    cdef int _begin_fragment(self, const uint8_t* p, Py_ssize_t start, Py_ssize_t pos) except -1:
+        """The fragmentation frame (held bytes + ``p[start:pos]``) is complete: find the fragment's message and
+        append the frames that follow to it from now on."""
+        cdef uint8_t head[14]  # frame header (6) + fragment id (8)
+        cdef Py_ssize_t held = PyByteArray_GET_SIZE(self._pending)
+        cdef Py_ssize_t need = 14
+        if held >= need:
+            memcpy(head, PyByteArray_AS_STRING(self._pending), need)
         else:
-            buf = PyBytes_FromStringAndSize(<const char*>p + start, pos - start)
-        self._msg_size = 0
-        self._final = False
-        cdef const uint8_t* b = _ptr(buf)
-        if (_u16(b + 4) & C_UNFRAGMENTED) == C_UNFRAGMENTED:
-            out.append(_wrap(buf, -2))
-        else:
-            msg = self._complete_fragment(buf)
-            if msg is not None:
-                out.append(msg)
-        return pos
-
-    cdef object _complete_fragment(self, object buf):
-        cdef const uint8_t* b = _ptr(buf)
-        cdef Py_ssize_t total = _len(buf)
-        cdef int32_t first_len = _i32(b)
-        cdef uint16_t flags = _u16(b + 4)
-        if first_len - HDR < FRAGMENTATION_ID_SIZE:
-            raise self._fail(f"fragmentation frame of {first_len} bytes is too short for a fragment id")
-        fragment_id = _i64(b + HDR)
-        cdef Py_ssize_t last = -1
-        cdef Py_ssize_t off = first_len
-        while off < total:
-            last = off
-            off += _i32(b + off)
+            memcpy(head, PyByteArray_AS_STRING(self._pending), held)
+            memcpy(head + held, p + start, need - held)
+        fragment_id = _i64(head + HDR)
+        self._pending = bytearray()
         cdef list entry
-        cdef bytearray acc
-        cdef uint8_t* a
-        cdef Py_ssize_t prev_last, old_len
-        if flags & C_BEGIN_FRAGMENT:
+        if self._frag_flags & C_BEGIN_FRAGMENT:
             if fragment_id in self._fragments:
                 raise self._fail(f"fragment id {fragment_id} began twice")
-            self._fragments[fragment_id] = [
-                bytearray(PyBytes_FromStringAndSize(<const char*>b + first_len, total - first_len)),
-                last - first_len,
-                total,
-            ]
-            self._fragment_bytes += total
-            return None
-        entry = self._fragments.get(fragment_id)
-        if entry is None:
-            raise self._fail(f"fragment for unknown fragment id {fragment_id}")
-        acc = <bytearray>entry[0]
-        prev_last = entry[1]
-        old_len = PyByteArray_GET_SIZE(acc)
-        if prev_last >= 0 and last >= 0:
-            a = <uint8_t*>PyByteArray_AS_STRING(acc)
-            _put_u16(a + prev_last + 4, _u16(a + prev_last + 4) & ~C_IS_FINAL & 0xFFFF)
+            entry = [bytearray(), -1, 0, fragment_id]
+            self._fragments[fragment_id] = entry
+        else:
+            entry = self._fragments.get(fragment_id)
+            if entry is None:
+                raise self._fail(f"fragment for unknown fragment id {fragment_id}")
+        self._acc_entry = entry
+        self._acc = <bytearray>entry[0]
+        self._acc_start = PyByteArray_GET_SIZE(self._acc)
+        return 0
+
+    cdef object _end_fragment(self, int64_t total):
+        """The fragment of ``total`` bytes is complete (its frames are in the accumulator): the reassembled message
+        when it was the last fragment, else None."""
+        cdef list entry = self._acc_entry
+        cdef bytearray acc = self._acc
+        cdef uint8_t* a = <uint8_t*>PyByteArray_AS_STRING(acc)
+        cdef Py_ssize_t end = PyByteArray_GET_SIZE(acc)
+        cdef Py_ssize_t last = -1
+        cdef Py_ssize_t off = self._acc_start
+        cdef Py_ssize_t prev_last
+        while off < end:
+            last = off
+            off += _i32(a + off)
+        self._acc = None
+        self._acc_entry = None
         if last >= 0:
-            entry[1] = old_len + last - first_len
-        if total > first_len:
-            PyByteArray_Resize(acc, old_len + total - first_len)
-            memcpy(PyByteArray_AS_STRING(acc) + old_len, b + first_len, total - first_len)
+            prev_last = entry[1]
+            if prev_last >= 0:
+                _put_u16(a + prev_last + 4, _u16(a + prev_last + 4) & ~C_IS_FINAL & 0xFFFF)
+            entry[1] = last
         entry[2] = entry[2] + total
         self._fragment_bytes += total
-        if not (flags & C_END_FRAGMENT):
+        if not (self._frag_flags & C_END_FRAGMENT):
             return None
-        del self._fragments[fragment_id]
+        del self._fragments[entry[3]]
         self._fragment_bytes -= <int64_t>entry[2]
-        if PyByteArray_GET_SIZE(acc) == 0:
-            raise self._fail(f"fragmented message {fragment_id} has no frames")
+        if end == 0:
+            raise self._fail(f"fragmented message {entry[3]} has no frames")
         return _wrap(acc, entry[1])
 
 

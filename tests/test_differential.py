@@ -90,27 +90,36 @@ def test_reader_byte_soup_split_anywhere(framing_pair, data, cuts, max_size):
 
 @st.composite
 def message_stream(draw) -> Tuple[bytes, List[List[Tuple[int, bytes]]]]:
-    """Valid messages (some fragmented) and the frames each must decode to."""
-    stream = b""
-    expected = []
+    """Valid messages (some fragmented into up to 3 fragments, fragments of different messages interleaved) and the
+    frames each must decode to, in the order the messages complete."""
+    units: List[List[Tuple[bytes, Any]]] = []  # per message: its wire pieces, the last one carrying its frames
     for i in range(draw(st.integers(1, 5))):
         frames = [(0xC000 | draw(st.sampled_from([0, 0x0200, 0x0100])), draw(st.binary(min_size=16, max_size=40)))]
         for _ in range(draw(st.integers(0, 4))):
             frames.append((draw(st.sampled_from([0, 0x1000, 0x0800, 0x0400])), draw(st.binary(max_size=30))))
-        body = [(f if k else f, c) for k, (f, c) in enumerate(frames)]
-        if draw(st.booleans()) and len(body) > 1:
-            cut = draw(st.integers(1, len(body) - 1))
-            parts = [body[:cut], body[cut:]]
+        last = len(frames) - 1
+        decoded = [(f | (0x2000 if k == last else 0), c) for k, (f, c) in enumerate(frames)]
+        if draw(st.booleans()) and len(frames) > 1:
+            cuts = sorted(set(draw(st.lists(st.integers(1, len(frames) - 1), min_size=1, max_size=2))))
+            parts = [frames[a:b] for a, b in zip([0, *cuts], [*cuts, len(frames)])]
+            pieces = []
             for j, part in enumerate(parts):
-                flag = 0x8000 if j == 0 else 0x4000
-                stream += struct.pack("<iHq", 14, flag, i)
+                flag = 0x8000 if j == 0 else 0x4000 if j == len(parts) - 1 else 0
+                piece = struct.pack("<iHq", 14, flag, i)
                 for k, (f, c) in enumerate(part):
-                    stream += struct.pack("<iH", 6 + len(c), f | (0x2000 if k == len(part) - 1 else 0)) + c
+                    piece += struct.pack("<iH", 6 + len(c), f | (0x2000 if k == len(part) - 1 else 0)) + c
+                pieces.append((piece, decoded if j == len(parts) - 1 else None))
+            units.append(pieces)
         else:
-            for k, (f, c) in enumerate(body):
-                stream += struct.pack("<iH", 6 + len(c), f | (0x2000 if k == len(body) - 1 else 0)) + c
-        last = len(body) - 1
-        expected.append([(f | (0x2000 if k == last else 0), c) for k, (f, c) in enumerate(body)])
+            units.append([(b"".join(struct.pack("<iH", 6 + len(c), f) + c for f, c in decoded), decoded)])
+    stream = b""
+    expected = []
+    while any(units):
+        unit = draw(st.sampled_from([u for u in units if u]))
+        piece, decoded = unit.pop(0)
+        stream += piece
+        if decoded is not None:
+            expected.append(decoded)
     return stream, expected
 
 

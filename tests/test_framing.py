@@ -161,7 +161,7 @@ def test_oversized_frame_rejected_before_its_content_arrives(framing):
 
 def test_message_size_counts_all_frames(framing):
     reader = framing.MessageReader(max_message_size=30)
-    frame = struct.pack("<iH", 16, 0) + bytes(10)
+    frame = struct.pack("<iH", 16, 0xC000) + bytes(10)
     assert reader.feed(frame) == []
     with pytest.raises(ProtocolError):
         reader.feed(frame)
@@ -225,6 +225,41 @@ def test_fragmented_message_is_reassembled(framing):
         finals = [bool(f.flags & 0x2000) for f in msg.frames]
         assert finals == [False, False, False, False, True]
         assert reader.buffered_bytes == 0
+
+
+@pytest.mark.parametrize("chunk", [None, 65536], ids=["whole", "64KiB-chunks"])
+def test_fragment_payload_is_copied_once(framing, chunk):
+    """The frames of a fragment go straight from the fed buffer onto the reassembled message: while 2 x 4 MiB of
+    fragments are fed, the reader allocates little more than the 8 MiB message (an intermediate copy per fragment
+    would add 4 MiB; a fragment buffered whole, then appended, would too)."""
+    import tracemalloc
+
+    size = 4 << 20
+    header = struct.pack("<iqi", 0x010200, 5, 1)
+    stream = fragment(7, 0x8000, frames(header, bytes(size), final=True)) + fragment(
+        7, 0x4000, frames(b"\x01" * size))
+    pieces = [stream] if chunk is None else [stream[i:i + chunk] for i in range(0, len(stream), chunk)]
+    reader = framing.MessageReader()
+    tracemalloc.start()
+    try:
+        tracemalloc.reset_peak()
+        msgs = [m for piece in pieces for m in reader.feed(memoryview(piece))]
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert len(msgs) == 1
+    assert [len(f.content) for f in msgs[0].frames] == [len(header), size, size]
+    assert peak < 2 * size + (1 << 20), f"peak {peak} bytes while reassembling {2 * size} bytes"
+
+
+def test_buffered_bytes_while_a_fragment_streams_in(framing):
+    reader = framing.MessageReader()
+    first = fragment(1, 0x8000, frames(bytes(30)))
+    assert reader.feed(first[:10]) == [] and reader.buffered_bytes == 10  # inside the fragmentation frame
+    assert reader.feed(first[10:-5]) == [] and reader.buffered_bytes == 31  # its frames, without the 14-byte frame
+    assert reader.feed(first[-5:]) == [] and reader.buffered_bytes == 50  # a held fragment counts whole
+    last = fragment(1, 0x4000, frames(b"x"))
+    assert len(reader.feed(last)) == 1 and reader.buffered_bytes == 0
 
 
 def test_fragment_with_no_frames_in_the_middle(framing):
