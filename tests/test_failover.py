@@ -165,14 +165,16 @@ def test_dns_server_moves_to_another_port_when_its_port_is_taken(monkeypatch):
         held.close()
 
 
-def test_free_port_is_free_for_tcp_too():
+def test_free_port_is_free_for_udp_and_tcp():
     import socket
 
     from hazelcast.testing.dns import free_udp_port
 
     port = free_udp_port()
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp, \
+            socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
         tcp.bind(("127.0.0.1", port))
+        udp.bind(("127.0.0.1", port))
 
 
 def test_dns_server_on_a_fixed_busy_port_gives_a_clear_error(monkeypatch):

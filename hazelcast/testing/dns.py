@@ -17,18 +17,22 @@ from typing import Dict, Optional
 
 
 def free_udp_port() -> int:
-    """A port on 127.0.0.1 that is free right now for both UDP and TCP (dnsmasq listens on both)."""
+    """A port on 127.0.0.1 that is free right now for both UDP and TCP (dnsmasq listens on both).
+
+    The kernel picks it for a TCP bind (Linux prefers odd ports there and even ones for outgoing connections, so
+    another process's connect() is unlikely to take it before dnsmasq binds); UDP is checked on the same port.
+    """
     for _ in range(100):
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
-            udp.bind(("127.0.0.1", 0))
-            port = udp.getsockname()[1]
-            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp:
+            tcp.bind(("127.0.0.1", 0))
+            port = tcp.getsockname()[1]
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
                 try:
-                    tcp.bind(("127.0.0.1", port))
-                except OSError:
+                    udp.bind(("127.0.0.1", port))
+                except OSError:  # pragma: no cover - a UDP socket on the port TCP just gave us
                     continue
                 return port
-    raise RuntimeError("no port on 127.0.0.1 is free for both UDP and TCP")
+    raise RuntimeError("no port on 127.0.0.1 is free for both UDP and TCP")  # pragma: no cover
 
 
 class _PortInUse(Exception):
